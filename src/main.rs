@@ -1,0 +1,2 @@
+//! The `latplan` command line (being built).
+fn main() {}
