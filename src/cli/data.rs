@@ -104,6 +104,16 @@ pub struct RenderArgs {
     pub out: PathBuf,
 }
 
+/// `latplan parse`.
+#[derive(Debug, Args)]
+pub struct ParseArgs {
+    #[command(flatten)]
+    pub domain: DomainArgs,
+    /// Pictures to read (PNG, JPEG, …), of the domain's size.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+}
+
 /// Refuses to overwrite earlier output unless `force`.
 fn guard(dir: &std::path::Path, force: bool, what: &str) -> anyhow::Result<()> {
     if dir.join(MANIFEST).exists() && !force {
@@ -180,6 +190,33 @@ pub fn list_domains() -> anyhow::Result<()> {
     for name in builtin_names() {
         let preset = Preset::load(name)?;
         println!("{name:<20} {}", preset.description);
+    }
+    Ok(())
+}
+
+pub fn parse(args: &ParseArgs) -> anyhow::Result<()> {
+    let domain = args.domain.preset()?.domain.build()?;
+    let mut invalid = 0;
+    for file in &args.files {
+        let img = crate::domain::Image::load_exact(file, domain.shape())?;
+        match domain.parse(&img) {
+            Ok(p) => println!(
+                "{}: {} (distance {:.4})",
+                file.display(),
+                domain.format(&p.state),
+                p.distance
+            ),
+            Err(why) => {
+                invalid += 1;
+                println!("{}: not a valid state: {why}", file.display());
+            }
+        }
+    }
+    if invalid > 0 {
+        bail!(
+            "{invalid} of {} pictures show no valid state",
+            args.files.len()
+        );
     }
     Ok(())
 }

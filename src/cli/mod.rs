@@ -27,6 +27,8 @@ pub enum Command {
     Problems(data::ProblemsArgs),
     /// Draw one state of a domain as a PNG.
     Render(data::RenderArgs),
+    /// Read pictures back into states with the domain's parser (the judge of plans).
+    Parse(data::ParseArgs),
     /// List the built-in domain presets.
     Domains,
 }
@@ -37,6 +39,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Generate(args) => data::generate(&args),
         Command::Problems(args) => data::problems(&args),
         Command::Render(args) => data::render(&args),
+        Command::Parse(args) => data::parse(&args),
         Command::Domains => data::list_domains(),
     }
 }

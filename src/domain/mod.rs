@@ -14,6 +14,8 @@ pub mod preset;
 pub mod puzzle;
 pub mod search;
 mod swirl;
+#[cfg(test)]
+mod tests;
 mod tiles;
 
 pub use image::{Image, Shape};
