@@ -5,3 +5,5 @@
 
 pub mod domain;
 pub mod util;
+pub mod search;
+pub mod symbolic;
