@@ -9,3 +9,5 @@ pub mod data;
 pub mod domain;
 pub mod pipeline;
 pub mod util;
+pub mod search;
+pub mod symbolic;
