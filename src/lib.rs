@@ -4,4 +4,5 @@
 //! ([`domain`]), which become datasets and problem sets.
 
 pub mod domain;
+pub mod model;
 pub mod util;
