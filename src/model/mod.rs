@@ -9,12 +9,17 @@
 pub mod config;
 pub mod csae;
 pub mod data;
+pub mod infer;
 pub mod loss;
 pub mod nets;
 pub mod noise;
 pub mod numerics;
 pub mod optim;
 pub mod params;
+pub mod plot;
+pub mod quality;
+pub mod run;
 pub mod train;
 
+pub use infer::Model;
 pub use config::{Arch, ModelConfig, OptimizerKind, Output, Preset, TrainConfig, Variant};
