@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod data;
 pub mod domain;
+pub mod model;
 pub mod pipeline;
 pub mod util;
 pub mod search;

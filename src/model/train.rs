@@ -1,0 +1,216 @@
+//! The training loop, in candle's order: VarMap -> model -> optimizer over the
+//! trainable variables -> shuffled batches -> loss -> backward -> clip -> step ->
+//! validation -> checkpoint (by the caller's hook). It reports through an
+//! [`Observer`] and returns a [`TrainReport`]; it never prints.
+//!
+//! Every epoch draws its batch order and noise from its own stream of the run's
+//! seed, so a run resumed from an epoch checkpoint continues exactly as one that
+//! never stopped.
+
+use std::ops::{ControlFlow, Range};
+use std::time::Instant;
+
+use anyhow::{bail, Context};
+use candle_core::{DType, Device};
+use candle_nn::{VarBuilder, VarMap};
+use rand::seq::SliceRandom;
+
+use super::config::{ModelConfig, TrainConfig};
+use super::csae::CubeSpaceAe;
+use super::data::{batch, Normalization, Pairs};
+use super::loss::{summarize, LOSS_NAMES};
+use super::nets::Pass;
+use super::noise::Noise;
+use super::numerics::clip_grad_norm;
+use super::optim::Optimizer;
+use super::params::{initialize, is_statistic, sorted_vars};
+use crate::util::rng;
+
+/// Random stream of the weight initialization.
+const STREAM_INIT: u64 = 1;
+/// Random stream of epoch `e` is `STREAM_EPOCH + e`.
+const STREAM_EPOCH: u64 = 1_000;
+
+/// The means of [`LOSS_NAMES`] over an epoch.
+pub type Losses = [f64; LOSS_NAMES.len()];
+
+/// One row of `log.csv`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EpochLog {
+    /// Epoch number, from 0.
+    pub epoch: usize,
+    /// Temperature used in the epoch.
+    pub tau: f64,
+    /// Training losses (relaxed, with noise).
+    pub train: Losses,
+    /// Validation losses (eval mode: hard codes, frozen batch norm).
+    pub val: Losses,
+    /// Wall-clock seconds of training so far, over all sessions of the run.
+    pub seconds: f64,
+}
+
+/// What the loop tells its observer.
+pub enum Event<'a> {
+    /// A batch finished; `loss` is the running mean of the epoch.
+    Batch {
+        /// Epoch number.
+        epoch: usize,
+        /// Batches done in this epoch.
+        done: usize,
+        /// Batches per epoch.
+        of: usize,
+        /// Running mean loss.
+        loss: f64,
+    },
+    /// An epoch finished (and its checkpoint was written).
+    Epoch(&'a EpochLog),
+}
+
+/// Receives progress; returning `Break` stops training after the current epoch's checkpoint.
+pub trait Observer {
+    /// Called after every batch and every epoch.
+    fn event(&mut self, event: Event) -> ControlFlow<()>;
+}
+
+/// An observer that ignores everything.
+pub struct Silent;
+
+impl Observer for Silent {
+    fn event(&mut self, _: Event) -> ControlFlow<()> {
+        ControlFlow::Continue(())
+    }
+}
+
+/// A model being trained, with everything a checkpoint must hold.
+pub struct Session {
+    /// The variables (weights and batch-norm statistics).
+    pub varmap: VarMap,
+    /// The network.
+    pub model: CubeSpaceAe,
+    /// The optimizer and its moments.
+    pub optimizer: Optimizer,
+    /// Training settings.
+    pub train: TrainConfig,
+    /// Pixel normalization.
+    pub norm: Normalization,
+    /// The rows of the log so far (`log.len()` epochs are done).
+    pub log: Vec<EpochLog>,
+    /// Where the tensors live.
+    pub device: Device,
+}
+
+impl Session {
+    /// A fresh session with seeded initial weights.
+    pub fn new(model: &ModelConfig, train: &TrainConfig, norm: Normalization, device: &Device) -> anyhow::Result<Self> {
+        let varmap = VarMap::new();
+        let vb = VarBuilder::from_varmap(&varmap, DType::F32, device);
+        let net = CubeSpaceAe::new(model, vb).context("cannot build the network")?;
+        initialize(&varmap, &mut rng(train.seed, STREAM_INIT))?;
+        let trainable = sorted_vars(&varmap).into_iter().filter(|(name, _)| !is_statistic(name)).collect();
+        let optimizer = Optimizer::new(train.optimizer, train.lr, trainable)?;
+        Ok(Session { varmap, model: net, optimizer, train: train.clone(), norm, log: Vec::new(), device: device.clone() })
+    }
+
+    /// Epochs completed.
+    pub fn epochs_done(&self) -> usize {
+        self.log.len()
+    }
+
+    fn train_epoch(&mut self, pairs: &Pairs, range: Range<usize>, observer: &mut dyn Observer) -> anyhow::Result<Losses> {
+        let epoch = self.epochs_done();
+        let tau = self.train.temperature(epoch);
+        let mut noise = Noise::new(rng(self.train.seed, STREAM_EPOCH + epoch as u64));
+        let mut order: Vec<usize> = range.collect();
+        order.shuffle(noise.rng());
+        let cfg = self.model.config().clone();
+        let vars = self.optimizer.vars();
+        let batches = order.len() / self.train.batch;
+        let mut sums = [0f64; LOSS_NAMES.len()];
+        for (done, indices) in order.chunks_exact(self.train.batch).enumerate() {
+            let b = batch(pairs, indices, &self.norm, cfg.output, &self.device)?;
+            let terms = self.model.terms(&b.x0, &b.x1, &b.t0, &b.t1, &mut Pass::Train { noise: &mut noise, tau })?;
+            let (loss, parts) = summarize(&terms, &cfg)?;
+            let mut grads = loss.backward()?;
+            clip_grad_norm(&mut grads, &vars, self.train.clip_norm)?;
+            self.optimizer.step(&grads)?;
+            for (s, v) in sums.iter_mut().zip(parts.to_vec1::<f32>()?) {
+                *s += f64::from(v);
+            }
+            if !sums[0].is_finite() {
+                bail!("the loss became {} in epoch {epoch}; try a smaller learning rate", sums[0]);
+            }
+            let event = Event::Batch { epoch, done: done + 1, of: batches, loss: sums[0] / (done + 1) as f64 };
+            // Stopping is honoured at epoch ends only, where a checkpoint is written.
+            let _ = observer.event(event);
+        }
+        Ok(sums.map(|s| s / batches.max(1) as f64))
+    }
+
+    /// Mean eval-mode losses over the transitions in `range`, in batches.
+    pub fn evaluate(&self, pairs: &Pairs, range: Range<usize>) -> anyhow::Result<Losses> {
+        let cfg = self.model.config();
+        let indices: Vec<usize> = range.collect();
+        let mut sums = [0f64; LOSS_NAMES.len()];
+        for chunk in indices.chunks(self.train.batch.max(1)) {
+            let b = batch(pairs, chunk, &self.norm, cfg.output, &self.device)?;
+            let terms = self.model.terms(&b.x0, &b.x1, &b.t0, &b.t1, &mut Pass::Eval)?;
+            let (_, parts) = summarize(&terms, cfg)?;
+            for (s, v) in sums.iter_mut().zip(parts.to_vec1::<f32>()?) {
+                *s += f64::from(v) * chunk.len() as f64;
+            }
+        }
+        Ok(sums.map(|s| s / indices.len().max(1) as f64))
+    }
+}
+
+/// The split of a dataset the loop uses.
+#[derive(Debug, Clone)]
+pub struct Split {
+    /// Training transitions.
+    pub train: Range<usize>,
+    /// Validation transitions.
+    pub val: Range<usize>,
+}
+
+/// How a call to [`fit`] ended.
+#[derive(Debug, Clone)]
+pub struct TrainReport {
+    /// Epochs completed in all (over all sessions of the run).
+    pub epochs_done: usize,
+    /// True when the observer stopped training before the last epoch.
+    pub stopped: bool,
+    /// The last epoch's log row.
+    pub last: Option<EpochLog>,
+}
+
+/// Trains `session` until its configured epochs are done or `observer` stops it,
+/// calling `checkpoint` after every epoch.
+pub fn fit(
+    session: &mut Session,
+    pairs: &Pairs,
+    split: &Split,
+    observer: &mut dyn Observer,
+    checkpoint: &mut dyn FnMut(&Session) -> anyhow::Result<()>,
+) -> anyhow::Result<TrainReport> {
+    let train_len = split.train.len();
+    if train_len < session.train.batch {
+        bail!("the training split has {train_len} transitions, fewer than one batch of {}", session.train.batch);
+    }
+    let mut stopped = false;
+    while session.epochs_done() < session.train.epochs {
+        let epoch = session.epochs_done();
+        let start = Instant::now();
+        let train = session.train_epoch(pairs, split.train.clone(), observer)?;
+        let val = session.evaluate(pairs, split.val.clone())?;
+        let before = session.log.last().map_or(0.0, |row| row.seconds);
+        let tau = session.train.temperature(epoch);
+        let row = EpochLog { epoch, tau, train, val, seconds: before + start.elapsed().as_secs_f64() };
+        session.log.push(row.clone());
+        checkpoint(session)?;
+        if observer.event(Event::Epoch(&row)).is_break() && session.epochs_done() < session.train.epochs {
+            stopped = true;
+            break;
+        }
+    }
+    Ok(TrainReport { epochs_done: session.epochs_done(), stopped, last: session.log.last().cloned() })
+}
