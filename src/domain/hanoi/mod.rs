@@ -43,30 +43,49 @@ pub struct Hanoi {
 impl Hanoi {
     /// Checks the sizes and draws the tiles.
     pub fn new(config: &HanoiConfig) -> Result<Hanoi, DomainError> {
-        let HanoiConfig { disks, towers, scale } = *config;
+        let HanoiConfig {
+            disks,
+            towers,
+            scale,
+        } = *config;
         if !(1..=MAX_DISKS).contains(&disks) {
-            return Err(DomainError::Config(format!("hanoi: disks = {disks}, expected 1 to {MAX_DISKS}")));
+            return Err(DomainError::Config(format!(
+                "hanoi: disks = {disks}, expected 1 to {MAX_DISKS}"
+            )));
         }
         if !(3..=16).contains(&towers) {
-            return Err(DomainError::Config(format!("hanoi: towers = {towers}, expected 3 to 16")));
+            return Err(DomainError::Config(format!(
+                "hanoi: towers = {towers}, expected 3 to 16"
+            )));
         }
         if !(1..=16).contains(&scale) {
-            return Err(DomainError::Config(format!("hanoi: scale = {scale}, expected 1 to 16")));
+            return Err(DomainError::Config(format!(
+                "hanoi: scale = {scale}, expected 1 to 16"
+            )));
         }
         let art = Art::new(disks, towers, scale);
         check_distinct(art.tiles(), 0.05, "hanoi tiles")?;
-        Ok(Hanoi { config: config.clone(), art })
+        Ok(Hanoi {
+            config: config.clone(),
+            art,
+        })
     }
 
     /// The typed state of a code.
     fn state(&self, code: &[u8]) -> Towers {
-        Towers { towers: self.config.towers, on: code.to_vec() }
+        Towers {
+            towers: self.config.towers,
+            on: code.to_vec(),
+        }
     }
 }
 
 impl Domain for Hanoi {
     fn describe(&self) -> String {
-        format!("towers of Hanoi, {} disks on {} towers", self.config.disks, self.config.towers)
+        format!(
+            "towers of Hanoi, {} disks on {} towers",
+            self.config.disks, self.config.towers
+        )
     }
 
     fn shape(&self) -> Shape {
@@ -78,16 +97,27 @@ impl Domain for Hanoi {
     }
 
     fn goal(&self) -> Code {
-        Towers::all_on(self.config.disks, self.config.towers, self.config.towers - 1).on
+        Towers::all_on(
+            self.config.disks,
+            self.config.towers,
+            self.config.towers - 1,
+        )
+        .on
     }
 
     fn random_state(&self, rng: &mut Rng) -> Code {
         use rand::Rng as _;
-        (0..self.config.disks).map(|_| rng.random_range(0..self.config.towers) as u8).collect()
+        (0..self.config.disks)
+            .map(|_| rng.random_range(0..self.config.towers) as u8)
+            .collect()
     }
 
     fn successors(&self, state: &[u8]) -> Vec<Code> {
-        self.state(state).successors().into_iter().map(|s| s.on).collect()
+        self.state(state)
+            .successors()
+            .into_iter()
+            .map(|s| s.on)
+            .collect()
     }
 
     fn render(&self, state: &[u8], _rng: &mut Rng) -> Image {
@@ -96,11 +126,19 @@ impl Domain for Hanoi {
 
     fn parse(&self, image: &Image) -> Result<Parsed, Rejection> {
         if image.shape() != self.shape() {
-            return Err(Rejection::WrongShape { got: image.shape(), expected: self.shape() });
+            return Err(Rejection::WrongShape {
+                got: image.shape(),
+                expected: self.shape(),
+            });
         }
         let state = self.art.parse(image)?;
-        let distance = image.mean_abs_diff(&self.art.render(&state)).unwrap_or(f32::INFINITY);
-        Ok(Parsed { state: state.on, distance })
+        let distance = image
+            .mean_abs_diff(&self.art.render(&state))
+            .unwrap_or(f32::INFINITY);
+        Ok(Parsed {
+            state: state.on,
+            distance,
+        })
     }
 
     fn format(&self, state: &[u8]) -> String {
@@ -108,7 +146,10 @@ impl Domain for Hanoi {
     }
 
     fn read(&self, text: &str) -> Result<Code, DomainError> {
-        let bad = |why: String| DomainError::BadState { text: text.to_string(), why };
+        let bad = |why: String| DomainError::BadState {
+            text: text.to_string(),
+            why,
+        };
         let state: Towers = text.parse().map_err(bad)?;
         let (disks, towers) = (self.config.disks, self.config.towers);
         if state.towers != towers || state.on.len() != disks {

@@ -48,8 +48,15 @@ pub struct Art {
 impl Art {
     /// Draws the tiles for `disks` disks on `towers` towers at `scale`.
     pub fn new(disks: usize, towers: usize, scale: usize) -> Art {
-        let tiles = (0..=disks).map(|k| tile(k.checked_sub(1), disks, scale)).collect();
-        Art { disks, towers, scale, tiles }
+        let tiles = (0..=disks)
+            .map(|k| tile(k.checked_sub(1), disks, scale))
+            .collect();
+        Art {
+            disks,
+            towers,
+            scale,
+            tiles,
+        }
     }
 
     /// Every tile, empty first (for distinctness checks).
@@ -90,26 +97,50 @@ impl Art {
                 };
                 let name = disk + 1;
                 if let Some(gap) = empty_at {
-                    return Err(invalid(format!("tower {}: disk {name} floats at level {level} above the empty level {gap}", t + 1)));
+                    return Err(invalid(format!(
+                        "tower {}: disk {name} floats at level {level} above the empty level {gap}",
+                        t + 1
+                    )));
                 }
                 if let Some(b) = below.filter(|&b| b < disk) {
-                    return Err(invalid(format!("tower {}: disk {name} lies on the smaller disk {}", t + 1, b + 1)));
+                    return Err(invalid(format!(
+                        "tower {}: disk {name} lies on the smaller disk {}",
+                        t + 1,
+                        b + 1
+                    )));
                 }
                 if on[disk].replace(t as u8).is_some() {
-                    return Err(invalid(format!("disk {name} appears twice (again on tower {})", t + 1)));
+                    return Err(invalid(format!(
+                        "disk {name} appears twice (again on tower {})",
+                        t + 1
+                    )));
                 }
                 below = Some(disk);
             }
         }
-        let missing: Vec<String> = (0..self.disks).filter(|&d| on[d].is_none()).map(|d| (d + 1).to_string()).collect();
+        let missing: Vec<String> = (0..self.disks)
+            .filter(|&d| on[d].is_none())
+            .map(|d| (d + 1).to_string())
+            .collect();
         if !missing.is_empty() {
-            return Err(invalid(format!("disk(s) {} missing from the picture", missing.join(", "))));
+            return Err(invalid(format!(
+                "disk(s) {} missing from the picture",
+                missing.join(", ")
+            )));
         }
-        Ok(Towers { towers: self.towers, on: on.into_iter().map(|t| t.unwrap_or(0)).collect() })
+        Ok(Towers {
+            towers: self.towers,
+            on: on.into_iter().map(|t| t.unwrap_or(0)).collect(),
+        })
     }
 
     /// The disk in a slot (`None` for empty), or why the slot shows no tile.
-    fn read_slot(&self, img: &Image, tower: usize, level: usize) -> Result<Option<usize>, Rejection> {
+    fn read_slot(
+        &self,
+        img: &Image,
+        tower: usize,
+        level: usize,
+    ) -> Result<Option<usize>, Rejection> {
         let (y, x) = self.origin(tower, level);
         let patch = img.crop(y, x, self.scale, 4 * self.scale);
         let (best, diff) = self
@@ -133,7 +164,10 @@ impl Art {
 
     /// Top-left pixel of the slot at `level` (0 = bottom) of `tower`.
     fn origin(&self, tower: usize, level: usize) -> (usize, usize) {
-        ((self.disks - 1 - level) * self.scale, 4 * tower * self.scale)
+        (
+            (self.disks - 1 - level) * self.scale,
+            4 * tower * self.scale,
+        )
     }
 }
 
@@ -151,11 +185,18 @@ fn tile(disk: Option<usize>, disks: usize, scale: usize) -> Image {
         None if scale == 1 => return img,
         None => (PEG, (scale / 2).max(1)),
         Some(d) if scale == 1 => (PALETTE[d], w),
-        Some(d) => (PALETTE[d], ((0.35 + 0.6 * (d + 1) as f32 / disks as f32) * w as f32 / 2.0).round() as usize * 2),
+        Some(d) => (
+            PALETTE[d],
+            ((0.35 + 0.6 * (d + 1) as f32 / disks as f32) * w as f32 / 2.0).round() as usize * 2,
+        ),
     };
     let x0 = (w - width.min(w)) / 2;
     for y in 0..h {
-        let shade = if scale > 2 && disk.is_some() { 1.0 - 0.25 * y as f32 / (h - 1) as f32 } else { 1.0 };
+        let shade = if scale > 2 && disk.is_some() {
+            1.0 - 0.25 * y as f32 / (h - 1) as f32
+        } else {
+            1.0
+        };
         for x in x0..x0 + width.min(w) {
             for (c, v) in colour.iter().enumerate() {
                 img.set(y, x, c, v * shade);

@@ -22,7 +22,10 @@ pub struct Towers {
 impl Towers {
     /// All `disks` on tower `tower`.
     pub fn all_on(disks: usize, towers: usize, tower: usize) -> Towers {
-        Towers { towers, on: vec![tower as u8; disks] }
+        Towers {
+            towers,
+            on: vec![tower as u8; disks],
+        }
     }
 
     /// The disks of each tower from the bottom up (largest first).
@@ -65,7 +68,11 @@ impl fmt::Display for Towers {
             .iter()
             .map(|s| match s.is_empty() {
                 true => "-".to_string(),
-                false => s.iter().map(|d| (d + 1).to_string()).collect::<Vec<_>>().join(" "),
+                false => s
+                    .iter()
+                    .map(|d| (d + 1).to_string())
+                    .collect::<Vec<_>>()
+                    .join(" "),
             })
             .collect();
         write!(f, "{}", towers.join(" | "))
@@ -84,10 +91,15 @@ impl FromStr for Towers {
         for (t, field) in fields.iter().enumerate() {
             let mut stack = Vec::new();
             for word in field.split_whitespace().filter(|w| *w != "-") {
-                let size: usize =
-                    word.parse().map_err(|_| format!("tower {}: {word:?} is not a disk number", t + 1))?;
+                let size: usize = word
+                    .parse()
+                    .map_err(|_| format!("tower {}: {word:?} is not a disk number", t + 1))?;
                 if stack.last().is_some_and(|&below| below <= size) {
-                    return Err(format!("tower {}: disk {size} lies on the smaller disk {}", t + 1, stack[stack.len() - 1]));
+                    return Err(format!(
+                        "tower {}: disk {size} lies on the smaller disk {}",
+                        t + 1,
+                        stack[stack.len() - 1]
+                    ));
                 }
                 stack.push(size);
             }
@@ -105,8 +117,14 @@ impl FromStr for Towers {
                 }
             }
         }
-        let on = on.into_iter().collect::<Option<Vec<u8>>>().ok_or("a disk number is missing")?;
-        Ok(Towers { towers: fields.len(), on })
+        let on = on
+            .into_iter()
+            .collect::<Option<Vec<u8>>>()
+            .ok_or("a disk number is missing")?;
+        Ok(Towers {
+            towers: fields.len(),
+            on,
+        })
     }
 }
 
@@ -120,22 +138,35 @@ mod tests {
 
     #[test]
     fn text_round_trip() {
-        let s = Towers { towers: 4, on: vec![3, 3, 1, 3] };
+        let s = Towers {
+            towers: 4,
+            on: vec![3, 3, 1, 3],
+        };
         assert_eq!(s.to_string(), "- | 3 | - | 4 2 1");
         assert_eq!(towers("- | 3 | - | 4 2 1"), s);
     }
 
     #[test]
     fn bad_text_is_rejected() {
-        assert!("1 2 | -".parse::<Towers>().unwrap_err().contains("lies on the smaller"));
+        assert!("1 2 | -"
+            .parse::<Towers>()
+            .unwrap_err()
+            .contains("lies on the smaller"));
         assert!("2 1 | 1".parse::<Towers>().unwrap_err().contains("twice"));
         assert!("3 1 | -".parse::<Towers>().is_err());
-        assert!("x | -".parse::<Towers>().unwrap_err().contains("not a disk"));
+        assert!("x | -"
+            .parse::<Towers>()
+            .unwrap_err()
+            .contains("not a disk"));
     }
 
     #[test]
     fn moves_follow_the_rules() {
-        let next: Vec<String> = towers("3 1 | 2 | -").successors().iter().map(ToString::to_string).collect();
+        let next: Vec<String> = towers("3 1 | 2 | -")
+            .successors()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
         assert_eq!(next, ["3 | 2 1 | -", "3 | 2 | 1", "3 1 | - | 2"]);
         assert_eq!(towers("- | 3 2 1").successors().len(), 1);
     }

@@ -5,7 +5,12 @@ use crate::domain::search;
 use crate::util::rng;
 
 fn hanoi(disks: usize, towers: usize, scale: usize) -> Hanoi {
-    Hanoi::new(&HanoiConfig { disks, towers, scale }).unwrap()
+    Hanoi::new(&HanoiConfig {
+        disks,
+        towers,
+        scale,
+    })
+    .unwrap()
 }
 
 #[test]
@@ -24,8 +29,16 @@ fn random_states_round_trip_through_pictures_and_text() {
             let s = h.random_state(&mut r);
             let img = h.render(&s, &mut r);
             assert_eq!(img.shape(), h.shape());
-            let parsed = h.parse(&img).unwrap_or_else(|e| panic!("{}: {e}", h.format(&s)));
-            assert_eq!(parsed, Parsed { state: s.clone(), distance: 0.0 });
+            let parsed = h
+                .parse(&img)
+                .unwrap_or_else(|e| panic!("{}: {e}", h.format(&s)));
+            assert_eq!(
+                parsed,
+                Parsed {
+                    state: s.clone(),
+                    distance: 0.0
+                }
+            );
             assert_eq!(h.read(&h.format(&s)).unwrap(), s);
         }
     }
@@ -95,30 +108,56 @@ fn bad_pictures_are_rejected_with_a_reason() {
     let h = hanoi(3, 3, 1);
     let start = h.read("3 2 1 | - | -").unwrap();
     let clean = h.render(&start, &mut rng(0, 0));
-    let colour_of = |level: usize| [clean.get(2 - level, 0, 0), clean.get(2 - level, 0, 1), clean.get(2 - level, 0, 2)];
+    let colour_of = |level: usize| {
+        [
+            clean.get(2 - level, 0, 0),
+            clean.get(2 - level, 0, 1),
+            clean.get(2 - level, 0, 2),
+        ]
+    };
     let (big, small) = (colour_of(0), colour_of(2));
 
     let mut swapped = clean.clone();
     paint(&mut swapped, 3, 0, 0, small);
     paint(&mut swapped, 3, 0, 2, big);
-    assert!(rejection(&h, &swapped).contains("lies on the smaller disk"), "{}", rejection(&h, &swapped));
+    assert!(
+        rejection(&h, &swapped).contains("lies on the smaller disk"),
+        "{}",
+        rejection(&h, &swapped)
+    );
 
     let mut floating = h.render(&h.read("3 | 2 | 1").unwrap(), &mut rng(0, 0));
     paint(&mut floating, 3, 2, 0, [0.5; 3]);
     paint(&mut floating, 3, 2, 1, small);
-    assert!(rejection(&h, &floating).contains("floats"), "{}", rejection(&h, &floating));
+    assert!(
+        rejection(&h, &floating).contains("floats"),
+        "{}",
+        rejection(&h, &floating)
+    );
 
     let mut missing = clean.clone();
     paint(&mut missing, 3, 0, 2, [0.5; 3]);
-    assert!(rejection(&h, &missing).contains("disk(s) 1 missing"), "{}", rejection(&h, &missing));
+    assert!(
+        rejection(&h, &missing).contains("disk(s) 1 missing"),
+        "{}",
+        rejection(&h, &missing)
+    );
 
     let mut twice = clean.clone();
     paint(&mut twice, 3, 1, 0, small);
-    assert!(rejection(&h, &twice).contains("appears twice"), "{}", rejection(&h, &twice));
+    assert!(
+        rejection(&h, &twice).contains("appears twice"),
+        "{}",
+        rejection(&h, &twice)
+    );
 
     let mut smudge = clean.clone();
     paint(&mut smudge, 3, 2, 0, [0.0, 0.0, 0.0]);
-    assert!(rejection(&h, &smudge).contains("tower 3, level 0"), "{}", rejection(&h, &smudge));
+    assert!(
+        rejection(&h, &smudge).contains("tower 3, level 0"),
+        "{}",
+        rejection(&h, &smudge)
+    );
 
     let wrong = Image::filled(Shape::rgb(4, 12), 0.5);
     assert!(matches!(h.parse(&wrong), Err(Rejection::WrongShape { .. })));
@@ -126,10 +165,24 @@ fn bad_pictures_are_rejected_with_a_reason() {
 
 #[test]
 fn bad_configs_and_text_are_errors() {
-    assert!(Hanoi::new(&HanoiConfig { disks: 14, towers: 3, scale: 1 }).is_err());
-    assert!(Hanoi::new(&HanoiConfig { disks: 3, towers: 2, scale: 1 }).is_err());
+    assert!(Hanoi::new(&HanoiConfig {
+        disks: 14,
+        towers: 3,
+        scale: 1
+    })
+    .is_err());
+    assert!(Hanoi::new(&HanoiConfig {
+        disks: 3,
+        towers: 2,
+        scale: 1
+    })
+    .is_err());
     let h = hanoi(3, 3, 1);
     assert!(h.read("1 2 | 3 | -").is_err());
     assert!(h.read("2 1 | 3 | -").is_ok());
-    assert!(h.read("3 2 1 | -").unwrap_err().to_string().contains("expected 3 disks on 3 towers"));
+    assert!(h
+        .read("3 2 1 | -")
+        .unwrap_err()
+        .to_string()
+        .contains("expected 3 disks on 3 towers"));
 }
