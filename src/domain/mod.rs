@@ -14,6 +14,7 @@ pub mod lightsout;
 pub mod preset;
 pub mod puzzle;
 pub mod search;
+pub mod sokoban;
 mod swirl;
 #[cfg(test)]
 mod tests;
@@ -160,6 +161,13 @@ pub trait Domain: Send + Sync {
                 optimal: steps,
             })
             .collect())
+    }
+
+    /// Problems that belong to the world rather than to a distance, added
+    /// once to every problem set. None by default; Sokoban has one: from the
+    /// level's start to its nearest solved state (Latplan's "PDDL goal" instance).
+    fn extra_problems(&self) -> Result<Vec<ProblemStates>, DomainError> {
+        Ok(Vec::new())
     }
 
     /// True when `next` is one legal move from `state`.
