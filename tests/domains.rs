@@ -1,5 +1,5 @@
-//! `generate`, `problems`, `render`, `parse` on the Hanoi and Sokoban presets
-//! (and a user's Sokoban level), end to end.
+//! `generate`, `problems`, `render`, `parse` on the Blocksworld, Hanoi and
+//! Sokoban presets (and a user's Sokoban level), end to end.
 
 use latplan::data::problems::ProblemSet;
 use latplan::data::Dataset;
@@ -18,7 +18,7 @@ fn bfs_distance(domain: &dyn Domain, init: &[u8], goal: &[u8]) -> usize {
 #[test]
 fn generated_pairs_are_legal_moves_and_pictures_match_states() {
     let sb = Sandbox::new();
-    for preset in ["hanoi4-4", "hanoi5-9", "sokoban6", "sokoban8"] {
+    for preset in ["blocks4", "hanoi4-4", "hanoi5-9", "sokoban6", "sokoban8"] {
         sb.ok(&[
             "generate", "-d", preset, "-n", "300", "--seed", "3", "--out", preset,
         ]);
@@ -75,6 +75,26 @@ fn hanoi_problems_use_the_presets_steps_and_are_optimal() {
 }
 
 #[test]
+fn blocks_problems_are_optimal_and_their_jittered_pictures_parse() {
+    let sb = Sandbox::new();
+    sb.ok(&["problems", "-d", "blocks4", "--count", "4", "--out", "p"]);
+    let set = ProblemSet::load(&sb.path("p")).unwrap();
+    assert_eq!(set.steps, [5, 7]);
+    let domain = set.domain.build().unwrap();
+    let problems = set.load_problems(&sb.path("p")).unwrap();
+    assert_eq!(problems.len(), 8);
+    for (folder, p) in problems {
+        assert_eq!(
+            bfs_distance(domain.as_ref(), &p.init_code, &p.goal_code),
+            p.optimal_length
+        );
+        assert_eq!(p.goal, "R G B Y | - | - | - | -");
+        let init = Image::load_exact(&folder.join("init.png"), Shape::rgb(32, 48)).unwrap();
+        assert_eq!(domain.parse(&init).unwrap().state, p.init_code);
+    }
+}
+
+#[test]
 fn sokoban_problems_start_at_the_level_and_include_its_solution() {
     let sb = Sandbox::new();
     sb.ok(&[
@@ -123,6 +143,31 @@ fn render_and_parse_round_trip_through_files() {
     assert!(out.contains("4×16 RGB"), "{out}");
     let out = sb.ok(&["parse", "-d", "hanoi4-4", "h.png"]);
     assert!(out.contains("4 1 | 3 2 | - | - (distance 0.00"), "{out}");
+
+    sb.ok(&[
+        "render",
+        "-d",
+        "blocks4",
+        "--state",
+        "R G | - | B | - | Y",
+        "-o",
+        "b.png",
+    ]);
+    let out = sb.ok(&["parse", "-d", "blocks4", "b.png"]);
+    assert!(
+        out.contains("b.png: R G | - | B | - | Y (distance 0.0"),
+        "{out}"
+    );
+    let err = sb.fails(&[
+        "render",
+        "-d",
+        "blocks4",
+        "--state",
+        "R G B | - | - | - | -",
+        "-o",
+        "x.png",
+    ]);
+    assert!(err.contains("expected 4 blocks on 5 positions"), "{err}");
 
     let state = "#######/#.  @ #/# $ $ #/#.#   #/# $   #/#.  ###/#######";
     sb.ok(&[

@@ -7,6 +7,7 @@
 //! light per cell, ...). The ground truth serves exactly two purposes: making
 //! training images and problems, and judging decoded plans (the parser).
 
+pub mod blocks;
 pub mod grid;
 pub mod hanoi;
 pub mod image;

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use serde::{Deserialize, Serialize};
 
+use super::blocks::{Blocks, BlocksConfig};
 use super::hanoi::{Hanoi, HanoiConfig};
 use super::lightsout::{LightsOut, LightsOutConfig};
 use super::puzzle::{PuzzleConfig, SlidingPuzzle, TileSource};
@@ -39,6 +40,12 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "lightsout5-twisted",
         include_str!("../../domains/lightsout5-twisted.toml"),
     ),
+    ("blocks4", include_str!("../../domains/blocks4.toml")),
+    ("blocks5", include_str!("../../domains/blocks5.toml")),
+    (
+        "blocks4-flat",
+        include_str!("../../domains/blocks4-flat.toml"),
+    ),
     ("hanoi4-4", include_str!("../../domains/hanoi4-4.toml")),
     ("hanoi3-9", include_str!("../../domains/hanoi3-9.toml")),
     ("hanoi4-9", include_str!("../../domains/hanoi4-9.toml")),
@@ -64,6 +71,8 @@ pub enum DomainConfig {
     SlidingPuzzle(PuzzleConfig),
     /// n×n LightsOut, plain or twisted.
     LightsOut(LightsOutConfig),
+    /// Blocksworld.
+    Blocks(BlocksConfig),
     /// Towers of Hanoi.
     Hanoi(HanoiConfig),
     /// A Sokoban level.
@@ -77,6 +86,7 @@ impl DomainConfig {
         Ok(match self {
             DomainConfig::SlidingPuzzle(c) => Box::new(SlidingPuzzle::new(c)?),
             DomainConfig::LightsOut(c) => Box::new(LightsOut::new(c)?),
+            DomainConfig::Blocks(c) => Box::new(Blocks::new(c)?),
             DomainConfig::Hanoi(c) => Box::new(Hanoi::new(c)?),
             DomainConfig::Sokoban(c) => Box::new(Sokoban::new(c)?),
         })
@@ -87,7 +97,7 @@ impl DomainConfig {
         match self {
             DomainConfig::SlidingPuzzle(c) => c.tiles.resolve_paths(base),
             DomainConfig::Sokoban(c) => c.resolve_paths(base),
-            DomainConfig::LightsOut(_) | DomainConfig::Hanoi(_) => {}
+            DomainConfig::LightsOut(_) | DomainConfig::Hanoi(_) | DomainConfig::Blocks(_) => {}
         }
     }
 }
