@@ -7,4 +7,5 @@
 pub mod cli;
 pub mod data;
 pub mod domain;
+pub mod pipeline;
 pub mod util;

@@ -102,6 +102,9 @@ pub struct RenderArgs {
     /// Output PNG.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub out: PathBuf,
+    /// Enlarge by this integer factor (nearest neighbour), for viewing.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=32))]
+    pub scale: u32,
 }
 
 /// `latplan parse`.
@@ -175,7 +178,9 @@ pub fn render(args: &RenderArgs) -> anyhow::Result<()> {
     } else {
         domain.read(&args.state)?
     };
-    let img = domain.render(&code, &mut crate::util::rng(args.seed, 0));
+    let img = domain
+        .render(&code, &mut crate::util::rng(args.seed, 0))
+        .upscale(args.scale as usize);
     img.save_png(&args.out)?;
     println!(
         "wrote {} ({}) showing {}",

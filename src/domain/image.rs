@@ -218,6 +218,25 @@ impl Image {
         Image { shape, data: out }
     }
 
+    /// Enlarges by an integer `factor`, each pixel becoming a block.
+    pub fn upscale(&self, factor: usize) -> Image {
+        let factor = factor.max(1);
+        let s = self.shape;
+        let shape = Shape {
+            height: s.height * factor,
+            width: s.width * factor,
+            channels: s.channels,
+        };
+        let mut data = Vec::with_capacity(shape.len());
+        for y in 0..shape.height {
+            for x in 0..shape.width {
+                let i = ((y / factor) * s.width + x / factor) * s.channels;
+                data.extend_from_slice(&self.data[i..i + s.channels]);
+            }
+        }
+        Image { shape, data }
+    }
+
     /// Adds Gaussian noise of standard deviation `sigma` and clamps to [0, 1].
     pub fn add_noise(&mut self, sigma: f32, rng: &mut crate::util::Rng) {
         use rand_distr::{Distribution, Normal};

@@ -11,9 +11,13 @@ use std::fmt::Write as _;
 use rand::Rng as _;
 use serde::{Deserialize, Serialize};
 
+mod gf2;
+
 use super::grid::GridMatcher;
 use super::swirl::Warp;
-use super::{check_distinct, Code, Domain, DomainError, Image, Parsed, Rejection, Shape};
+use super::{
+    check_distinct, Code, Domain, DomainError, Image, Parsed, ProblemStates, Rejection, Shape,
+};
 use crate::util::Rng;
 
 /// Configuration of LightsOut.
@@ -98,6 +102,70 @@ impl LightsOut {
     }
 }
 
+/// Boards with at most this many cells get problems by breadth-first search
+/// (2^16 states); larger ones by the algebra of [`gf2`].
+const EXHAUSTIVE_CELLS: usize = 16;
+
+impl LightsOut {
+    /// `count` distinct boards exactly `steps` presses from all-off, uniformly:
+    /// a random press set P of size `steps` is kept when no press set of its
+    /// coset is smaller, with probability 1 / (number of minimal ones), so
+    /// every board is equally likely whatever its number of optimal plans.
+    fn sample_at_distance(
+        &self,
+        steps: usize,
+        count: usize,
+        rng: &mut Rng,
+    ) -> Result<Vec<Code>, DomainError> {
+        use rand::seq::index;
+        let (n, cells) = (self.cfg.size, self.code_len());
+        if steps > cells {
+            return Err(DomainError::TooFewStates {
+                steps,
+                found: 0,
+                wanted: count,
+            });
+        }
+        let kernel = gf2::span(&gf2::null_space(n), cells);
+        let mut seen = std::collections::HashSet::new();
+        let mut out = Vec::new();
+        for _ in 0..MAX_DRAWS {
+            if out.len() == count {
+                break;
+            }
+            let mut presses = vec![0u8; cells];
+            index::sample(rng, cells, steps)
+                .into_iter()
+                .for_each(|i| presses[i] = 1);
+            let weights = kernel
+                .iter()
+                .map(|k| k.iter().zip(&presses).filter(|(a, b)| *a != *b).count());
+            let (mut minimal, mut smaller) = (0usize, false);
+            for w in weights {
+                smaller |= w < steps;
+                minimal += usize::from(w == steps);
+            }
+            if smaller || rng.random_range(0..minimal) != 0 {
+                continue;
+            }
+            let state = gf2::board(n, &presses);
+            if seen.insert(state.clone()) {
+                out.push(state);
+            }
+        }
+        if out.len() < count {
+            return Err(DomainError::Config(format!(
+                "drew only {} distinct boards exactly {steps} presses from the goal in {MAX_DRAWS} tries, {count} were asked for",
+                out.len()
+            )));
+        }
+        Ok(out)
+    }
+}
+
+/// Tries allowed when drawing boards at a distance.
+const MAX_DRAWS: usize = 1_000_000;
+
 /// An "on" cell: a plus, a third of the cell thick, leaving a one-pixel border.
 fn plus(cell: usize) -> Image {
     let mut img = Image::filled(Shape::gray(cell, cell), 0.0);
@@ -163,6 +231,36 @@ impl Domain for LightsOut {
                 next
             })
             .collect()
+    }
+
+    fn problems(
+        &self,
+        steps: usize,
+        count: usize,
+        rng: &mut Rng,
+    ) -> Result<Vec<ProblemStates>, DomainError> {
+        if self.code_len() <= EXHAUSTIVE_CELLS {
+            let goal = self.goal();
+            let layer = super::search::layer_at(&goal, steps, |s| self.predecessors(s));
+            let starts = super::search::sample(layer, count, steps, rng)?;
+            return Ok(starts
+                .into_iter()
+                .map(|init| ProblemStates {
+                    init,
+                    goal: goal.clone(),
+                    optimal: steps,
+                })
+                .collect());
+        }
+        let starts = self.sample_at_distance(steps, count, rng)?;
+        Ok(starts
+            .into_iter()
+            .map(|init| ProblemStates {
+                init,
+                goal: self.goal(),
+                optimal: steps,
+            })
+            .collect())
     }
 
     fn render(&self, state: &[u8], _rng: &mut Rng) -> Image {
