@@ -180,7 +180,7 @@ fn render_and_parse_round_trip_through_files() {
         "s.png",
     ]);
     let out = sb.ok(&["parse", "-d", "sokoban7-large", "s.png"]);
-    assert!(out.contains("#.  @ #\n# $ $ #"), "{out}");
+    assert!(out.contains("s.png: #######/#.  @ #/# $ $ #/"), "{out}");
 
     let err = sb.fails(&[
         "render",

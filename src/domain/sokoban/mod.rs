@@ -262,8 +262,10 @@ impl Domain for Sokoban {
         })
     }
 
+    /// The level drawing on one line, rows separated by `/` (messages and
+    /// problem files show states on one line; `read` takes either form).
     fn format(&self, state: &[u8]) -> String {
-        self.level.show(&Board::from_code(state))
+        self.level.show(&Board::from_code(state)).replace('\n', "/")
     }
 
     fn read(&self, text: &str) -> Result<Code, DomainError> {
