@@ -7,12 +7,15 @@
 //! light per cell, ...). The ground truth serves exactly two purposes: making
 //! training images and problems, and judging decoded plans (the parser).
 
+pub mod blocks;
 pub mod grid;
+pub mod hanoi;
 pub mod image;
 pub mod lightsout;
 pub mod preset;
 pub mod puzzle;
 pub mod search;
+pub mod sokoban;
 mod swirl;
 #[cfg(test)]
 mod tests;
@@ -159,6 +162,13 @@ pub trait Domain: Send + Sync {
                 optimal: steps,
             })
             .collect())
+    }
+
+    /// Problems that belong to the world rather than to a distance, added
+    /// once to every problem set. None by default; Sokoban has one: from the
+    /// level's start to its nearest solved state (Latplan's "PDDL goal" instance).
+    fn extra_problems(&self) -> Result<Vec<ProblemStates>, DomainError> {
+        Ok(Vec::new())
     }
 
     /// True when `next` is one legal move from `state`.
