@@ -7,3 +7,4 @@ pub mod domain;
 pub mod util;
 pub mod search;
 pub mod symbolic;
+pub mod pddl;
