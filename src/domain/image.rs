@@ -23,12 +23,20 @@ pub struct Shape {
 impl Shape {
     /// A gray shape.
     pub fn gray(height: usize, width: usize) -> Self {
-        Shape { height, width, channels: 1 }
+        Shape {
+            height,
+            width,
+            channels: 1,
+        }
     }
 
     /// An RGB shape.
     pub fn rgb(height: usize, width: usize) -> Self {
-        Shape { height, width, channels: 3 }
+        Shape {
+            height,
+            width,
+            channels: 3,
+        }
     }
 
     /// Number of values (`height * width * channels`).
@@ -59,13 +67,20 @@ pub struct Image {
 impl Image {
     /// An image filled with `value`.
     pub fn filled(shape: Shape, value: f32) -> Self {
-        Image { shape, data: vec![value; shape.len()] }
+        Image {
+            shape,
+            data: vec![value; shape.len()],
+        }
     }
 
     /// Wraps pixel data; `data.len()` must equal `shape.len()`.
     pub fn from_vec(shape: Shape, data: Vec<f32>) -> anyhow::Result<Self> {
         if data.len() != shape.len() {
-            bail!("pixel buffer has {} values, expected {} for {shape}", data.len(), shape.len());
+            bail!(
+                "pixel buffer has {} values, expected {} for {shape}",
+                data.len(),
+                shape.len()
+            );
         }
         Ok(Image { shape, data })
     }
@@ -114,7 +129,14 @@ impl Image {
             let start = (y * self.shape.width + x0) * c;
             out.extend_from_slice(&self.data[start..start + w * c]);
         }
-        Image { shape: Shape { height: h, width: w, channels: c }, data: out }
+        Image {
+            shape: Shape {
+                height: h,
+                width: w,
+                channels: c,
+            },
+            data: out,
+        }
     }
 
     /// Pastes `src` with its top-left corner at (`y0`, `x0`); channels must match.
@@ -131,7 +153,12 @@ impl Image {
     /// Mean absolute difference per value; `None` if the shapes differ.
     pub fn mean_abs_diff(&self, other: &Image) -> Option<f32> {
         (self.shape == other.shape).then(|| {
-            let sum: f32 = self.data.iter().zip(&other.data).map(|(a, b)| (a - b).abs()).sum();
+            let sum: f32 = self
+                .data
+                .iter()
+                .zip(&other.data)
+                .map(|(a, b)| (a - b).abs())
+                .sum();
             sum / self.data.len().max(1) as f32
         })
     }
@@ -142,15 +169,29 @@ impl Image {
             return self.clone();
         }
         let c = self.shape.channels;
-        let data = self.data.chunks(c).map(|px| px.iter().sum::<f32>() / c as f32).collect();
-        Image { shape: Shape { channels: 1, ..self.shape }, data }
+        let data = self
+            .data
+            .chunks(c)
+            .map(|px| px.iter().sum::<f32>() / c as f32)
+            .collect();
+        Image {
+            shape: Shape {
+                channels: 1,
+                ..self.shape
+            },
+            data,
+        }
     }
 
     /// Area-averaging resize (box filter over the exact source footprint of
     /// each output pixel), good for shrinking pictures into tiles.
     pub fn resize_area(&self, height: usize, width: usize) -> Image {
         let (sh, sw, c) = (self.shape.height, self.shape.width, self.shape.channels);
-        let shape = Shape { height, width, channels: c };
+        let shape = Shape {
+            height,
+            width,
+            channels: c,
+        };
         let mut out = vec![0.0f32; shape.len()];
         let (fy, fx) = (sh as f64 / height as f64, sw as f64 / width as f64);
         for oy in 0..height {
@@ -177,6 +218,25 @@ impl Image {
         Image { shape, data: out }
     }
 
+    /// Enlarges by an integer `factor`, each pixel becoming a block.
+    pub fn upscale(&self, factor: usize) -> Image {
+        let factor = factor.max(1);
+        let s = self.shape;
+        let shape = Shape {
+            height: s.height * factor,
+            width: s.width * factor,
+            channels: s.channels,
+        };
+        let mut data = Vec::with_capacity(shape.len());
+        for y in 0..shape.height {
+            for x in 0..shape.width {
+                let i = ((y / factor) * s.width + x / factor) * s.channels;
+                data.extend_from_slice(&self.data[i..i + s.channels]);
+            }
+        }
+        Image { shape, data }
+    }
+
     /// Adds Gaussian noise of standard deviation `sigma` and clamps to [0, 1].
     pub fn add_noise(&mut self, sigma: f32, rng: &mut crate::util::Rng) {
         use rand_distr::{Distribution, Normal};
@@ -198,7 +258,10 @@ impl Image {
             .with_context(|| format!("cannot read image {}", path.display()))?
             .decode()
             .with_context(|| {
-                format!("{} is not a readable image (expected PNG, JPEG, GIF or BMP)", path.display())
+                format!(
+                    "{} is not a readable image (expected PNG, JPEG, GIF or BMP)",
+                    path.display()
+                )
             })?;
         let (w, h) = (img.width() as usize, img.height() as usize);
         let bytes = match channels {
@@ -206,7 +269,14 @@ impl Image {
             3 => img.to_rgb8().into_raw(),
             n => bail!("unsupported channel count {n}: expected 1 or 3"),
         };
-        Image::from_u8(Shape { height: h, width: w, channels }, &bytes)
+        Image::from_u8(
+            Shape {
+                height: h,
+                width: w,
+                channels,
+            },
+            &bytes,
+        )
     }
 
     /// Reads an image that must have exactly `shape`, naming the file and both
@@ -279,7 +349,11 @@ mod tests {
 
     #[test]
     fn resize_area_averages_blocks() {
-        let img = Image::from_vec(Shape::gray(2, 4), vec![0.0, 1.0, 0.5, 0.5, 1.0, 0.0, 0.25, 0.75]).unwrap();
+        let img = Image::from_vec(
+            Shape::gray(2, 4),
+            vec![0.0, 1.0, 0.5, 0.5, 1.0, 0.0, 0.25, 0.75],
+        )
+        .unwrap();
         let small = img.resize_area(1, 2);
         assert_eq!(small.data(), &[0.5, 0.5]);
     }
@@ -289,7 +363,10 @@ mod tests {
         let shape = Shape::gray(4, 4);
         let img = Image::from_vec(shape, (0..16).map(|i| i as f32 / 16.0).collect()).unwrap();
         let part = img.crop(1, 2, 2, 2);
-        assert_eq!(part.data(), &[6.0 / 16.0, 7.0 / 16.0, 10.0 / 16.0, 11.0 / 16.0]);
+        assert_eq!(
+            part.data(),
+            &[6.0 / 16.0, 7.0 / 16.0, 10.0 / 16.0, 11.0 / 16.0]
+        );
         let mut blank = Image::filled(shape, 0.0);
         blank.paste(&part, 1, 2);
         assert_eq!(blank.get(2, 3, 0), 11.0 / 16.0);

@@ -7,12 +7,19 @@
 //! light per cell, ...). The ground truth serves exactly two purposes: making
 //! training images and problems, and judging decoded plans (the parser).
 
+pub mod grid;
 pub mod image;
+pub mod lightsout;
+pub mod preset;
+pub mod puzzle;
 pub mod search;
-
-use std::collections::HashSet;
+mod swirl;
+#[cfg(test)]
+mod tests;
+mod tiles;
 
 pub use image::{Image, Shape};
+pub use preset::{DomainConfig, Preset};
 
 use crate::util::Rng;
 
@@ -116,7 +123,11 @@ pub trait Domain: Send + Sync {
 
     /// `n` training transitions (pre, successor). The default is Latplan's:
     /// a uniformly random state and one uniformly random legal move.
-    fn sample_transitions(&self, n: usize, rng: &mut Rng) -> Result<Vec<(Code, Code)>, DomainError> {
+    fn sample_transitions(
+        &self,
+        n: usize,
+        rng: &mut Rng,
+    ) -> Result<Vec<(Code, Code)>, DomainError> {
         use rand::seq::IndexedRandom;
         let mut out = Vec::with_capacity(n);
         while out.len() < n {
@@ -131,11 +142,23 @@ pub trait Domain: Send + Sync {
     /// `count` problems per distance in `steps`. The default (Latplan's
     /// protocol): goal = the canonical goal, starts sampled uniformly among the
     /// states exactly N moves from it, found by breadth-first search backward.
-    fn problems(&self, steps: usize, count: usize, rng: &mut Rng) -> Result<Vec<ProblemStates>, DomainError> {
+    fn problems(
+        &self,
+        steps: usize,
+        count: usize,
+        rng: &mut Rng,
+    ) -> Result<Vec<ProblemStates>, DomainError> {
         let goal = self.goal();
         let layer = search::layer_at(&goal, steps, |s| self.predecessors(s));
         let starts = search::sample(layer, count, steps, rng)?;
-        Ok(starts.into_iter().map(|init| ProblemStates { init, goal: goal.clone(), optimal: steps }).collect())
+        Ok(starts
+            .into_iter()
+            .map(|init| ProblemStates {
+                init,
+                goal: goal.clone(),
+                optimal: steps,
+            })
+            .collect())
     }
 
     /// True when `next` is one legal move from `state`.
@@ -146,11 +169,17 @@ pub trait Domain: Send + Sync {
 
 /// Checks that no two templates are closer than `min_gap` (mean absolute
 /// difference), so that a parser can always tell them apart.
-pub(crate) fn check_distinct(templates: &[Image], min_gap: f32, what: &str) -> Result<f32, DomainError> {
+pub(crate) fn check_distinct(
+    templates: &[Image],
+    min_gap: f32,
+    what: &str,
+) -> Result<f32, DomainError> {
     let mut closest = f32::INFINITY;
     for i in 0..templates.len() {
         for j in i + 1..templates.len() {
-            let d = templates[i].mean_abs_diff(&templates[j]).unwrap_or(f32::INFINITY);
+            let d = templates[i]
+                .mean_abs_diff(&templates[j])
+                .unwrap_or(f32::INFINITY);
             if d < min_gap {
                 return Err(DomainError::Config(format!(
                     "{what} {i} and {j} are nearly identical (mean difference {d:.4} < {min_gap}): \
@@ -161,10 +190,4 @@ pub(crate) fn check_distinct(templates: &[Image], min_gap: f32, what: &str) -> R
         }
     }
     Ok(closest)
-}
-
-/// True if `codes` holds no value twice.
-pub(crate) fn all_distinct(codes: &[u8]) -> bool {
-    let mut seen = HashSet::new();
-    codes.iter().all(|c| seen.insert(*c))
 }

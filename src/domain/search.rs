@@ -58,9 +58,18 @@ where
 }
 
 /// Draws `count` distinct states from `layer` uniformly without replacement.
-pub fn sample(mut layer: Vec<Code>, count: usize, steps: usize, rng: &mut Rng) -> Result<Vec<Code>, DomainError> {
+pub fn sample(
+    mut layer: Vec<Code>,
+    count: usize,
+    steps: usize,
+    rng: &mut Rng,
+) -> Result<Vec<Code>, DomainError> {
     if layer.len() < count {
-        return Err(DomainError::TooFewStates { steps, found: layer.len(), wanted: count });
+        return Err(DomainError::TooFewStates {
+            steps,
+            found: layer.len(),
+            wanted: count,
+        });
     }
     layer.shuffle(rng);
     layer.truncate(count);

@@ -1,0 +1,172 @@
+//! Domain presets: TOML files under `domains/` (built into the binary) or any
+//! path a user gives. A preset names a world and its rendering; it is resolved
+//! into a [`DomainConfig`], which is stored beside every dataset and model so
+//! later commands rebuild exactly the same world.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use serde::{Deserialize, Serialize};
+
+use super::lightsout::{LightsOut, LightsOutConfig};
+use super::puzzle::{PuzzleConfig, SlidingPuzzle, TileSource};
+use super::Domain;
+
+/// Built-in presets, `(name, TOML text)`, compiled from `domains/*.toml`.
+pub const BUILTIN: &[(&str, &str)] = &[
+    (
+        "puzzle8-digits",
+        include_str!("../../domains/puzzle8-digits.toml"),
+    ),
+    (
+        "puzzle15-picture",
+        include_str!("../../domains/puzzle15-picture.toml"),
+    ),
+    (
+        "puzzle8-tiles",
+        include_str!("../../domains/puzzle8-tiles.toml"),
+    ),
+    (
+        "puzzle3x2-digits",
+        include_str!("../../domains/puzzle3x2-digits.toml"),
+    ),
+    ("lightsout3", include_str!("../../domains/lightsout3.toml")),
+    ("lightsout4", include_str!("../../domains/lightsout4.toml")),
+    ("lightsout5", include_str!("../../domains/lightsout5.toml")),
+    (
+        "lightsout5-twisted",
+        include_str!("../../domains/lightsout5-twisted.toml"),
+    ),
+];
+
+/// A world and how it is drawn; `kind` selects the world.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum DomainConfig {
+    /// A w×h sliding-tile puzzle.
+    SlidingPuzzle(PuzzleConfig),
+    /// n×n LightsOut, plain or twisted.
+    LightsOut(LightsOutConfig),
+}
+
+impl DomainConfig {
+    /// Builds the simulator, checking that the configuration makes sense
+    /// (sizes, readable tile images, distinguishable tiles).
+    pub fn build(&self) -> anyhow::Result<Box<dyn Domain>> {
+        Ok(match self {
+            DomainConfig::SlidingPuzzle(c) => Box::new(SlidingPuzzle::new(c)?),
+            DomainConfig::LightsOut(c) => Box::new(LightsOut::new(c)?),
+        })
+    }
+
+    /// Makes relative paths absolute against `base` (the preset file's folder).
+    fn resolve_paths(&mut self, base: &Path) {
+        if let DomainConfig::SlidingPuzzle(c) = self {
+            c.tiles.resolve_paths(base);
+        }
+    }
+}
+
+/// A named preset: a domain plus defaults for the commands that use it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Preset {
+    /// Preset name (the file stem for a user's file).
+    pub name: String,
+    /// One line for `--help` listings and the README.
+    #[serde(default)]
+    pub description: String,
+    /// Default number of training transitions (Latplan's `num_examples`).
+    #[serde(default = "default_transitions")]
+    pub transitions: usize,
+    /// The world.
+    pub domain: DomainConfig,
+}
+
+fn default_transitions() -> usize {
+    5000
+}
+
+impl Preset {
+    /// Loads a preset by built-in name or by path to a `.toml` file.
+    pub fn load(name_or_path: &str) -> anyhow::Result<Preset> {
+        let path = Path::new(name_or_path);
+        if name_or_path.ends_with(".toml") || path.is_file() {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read preset file {}", path.display()))?;
+            let mut preset = Self::from_toml(&text)
+                .with_context(|| format!("invalid preset file {}", path.display()))?;
+            let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+            let base = std::fs::canonicalize(&base).unwrap_or(base);
+            preset.domain.resolve_paths(&base);
+            return Ok(preset);
+        }
+        match BUILTIN.iter().find(|(n, _)| *n == name_or_path) {
+            Some((_, text)) => Self::from_toml(text).with_context(|| format!("built-in preset {name_or_path} is invalid")),
+            None => bail!(
+                "unknown domain preset {name_or_path:?}: expected a path to a .toml file or one of {}",
+                builtin_names().join(", ")
+            ),
+        }
+    }
+
+    /// Parses preset TOML text.
+    pub fn from_toml(text: &str) -> anyhow::Result<Preset> {
+        Ok(toml::from_str(text)?)
+    }
+
+    /// Replaces a sliding puzzle's tile source (the `--image` / `--tiles` flags).
+    pub fn override_tiles(&mut self, source: TileSource) -> anyhow::Result<()> {
+        match &mut self.domain {
+            DomainConfig::SlidingPuzzle(c) => {
+                c.tiles = source;
+                Ok(())
+            }
+            _ => bail!(
+                "--image and --tiles apply to sliding-puzzle presets only, and {} is not one",
+                self.name
+            ),
+        }
+    }
+}
+
+/// Names of the built-in presets.
+pub fn builtin_names() -> Vec<&'static str> {
+    BUILTIN.iter().map(|(n, _)| *n).collect()
+}
+
+/// Absolute form of `p` against `base` (unchanged if already absolute).
+pub(crate) fn absolute(base: &Path, p: &Path) -> PathBuf {
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        base.join(p)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_builtin_preset_loads_and_builds() {
+        for (name, _) in BUILTIN {
+            let preset = Preset::load(name).unwrap();
+            assert_eq!(&preset.name, name);
+            if *name == "puzzle8-tiles" {
+                continue; // needs the user's tile folder
+            }
+            preset
+                .domain
+                .build()
+                .unwrap_or_else(|e| panic!("{name}: {e:#}"));
+        }
+    }
+
+    #[test]
+    fn unknown_preset_is_a_clear_error() {
+        let err = Preset::load("no-such-domain").unwrap_err().to_string();
+        assert!(err.contains("unknown domain preset"), "{err}");
+        assert!(err.contains("puzzle8-digits"), "{err}");
+    }
+}

@@ -1,0 +1,5 @@
+//! Integration tests: the built `latplan` binary, end to end, in temp dirs.
+
+mod util;
+
+mod data;
