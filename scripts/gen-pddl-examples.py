@@ -152,7 +152,7 @@ def lightsout(name, n, presses):
 if __name__ == "__main__":
     puzzle8("p01", [1, 2, 5, 3, 4, 0, 6, 7, 8], "3 moves from the goal")
     puzzle8("p02", [3, 1, 2, 6, 4, 5, 7, 8, 0], "4 moves from the goal")
-    puzzle8("p03", [8, 6, 7, 2, 5, 4, 3, 0, 1], "one of the hardest instances (31 moves)")
+    puzzle8("p03", [8, 6, 7, 2, 5, 4, 3, 0, 1], "27 moves from the goal")
     hanoi("p01", 3)
     hanoi("p02", 5)
     hanoi("p03", 6, pegs=4)

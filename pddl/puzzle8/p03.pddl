@@ -1,4 +1,4 @@
-; 8-puzzle, one of the hardest instances (31 moves)
+; 8-puzzle, 27 moves from the goal
 (define (problem p03) (:domain puzzle8)
   (:objects t1 t2 t3 t4 t5 t6 t7 t8 - tile p11 p12 p13 p21 p22 p23 p31 p32 p33 - position)
   (:init (at t8 p11) (at t6 p12) (at t7 p13) (at t2 p21) (at t5 p22) (at t4 p23) (at t3 p31) (blank p32) (at t1 p33)

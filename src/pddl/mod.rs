@@ -58,3 +58,6 @@ pub fn load_task(domain_path: &Path, problem_path: &Path) -> anyhow::Result<Stri
     let task = ground(&domain, &problem).map_err(|e| anyhow::anyhow!("{}: {e}", problem_path.display()))?;
     Ok(task)
 }
+
+#[cfg(test)]
+mod tests;

@@ -21,56 +21,52 @@ impl Grounder<'_> {
         name
     }
 
-    pub(super) fn build_task(&self, compiled: &[Compiled], instances: &[(usize, Vec<u32>)], problem: &Problem) -> Result<StripsTask, GroundError> {
-        let mut names = Vec::new();
-        let mut bits: HashMap<Key, usize> = HashMap::new();
+    /// The bits, ordered by predicate and arguments: reachable fluent atoms,
+    /// then goal atoms that are not among them.
+    fn bit_keys(&self, problem: &Problem) -> Vec<Key> {
+        let mut keys: Vec<Key> = Vec::new();
         for (pred, facts) in self.facts.iter().enumerate().filter(|(p, _)| self.fluent[*p]) {
-            let mut list = facts.list.clone();
-            list.sort_unstable();
-            for args in list {
-                names.push(self.atom_name(pred, &args));
-                bits.insert((pred, args), names.len() - 1);
+            keys.extend(facts.list.iter().map(|args| (pred, args.clone())));
+        }
+        for lit in &problem.goal {
+            if let Literal::Atom { atom, .. } = lit {
+                keys.push((atom.pred, self.ground_consts(atom)));
             }
         }
-        let mut init: Vec<usize> = problem.init.iter().filter_map(|a| bits.get(&(a.pred, self.ground_consts(a))).copied()).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        keys
+    }
+
+    pub(super) fn build_task(&self, compiled: &[Compiled], instances: &[(usize, Vec<u32>)], problem: &Problem) -> Result<StripsTask, GroundError> {
+        let keys = self.bit_keys(problem);
+        let mut names: Vec<String> = keys.iter().map(|(p, args)| self.atom_name(*p, args)).collect();
+        let init: Vec<usize> = (0..keys.len()).filter(|&b| self.init[keys[b].0].contains(&keys[b].1)).collect();
+        let bits: HashMap<Key, usize> = keys.into_iter().enumerate().map(|(b, k)| (k, b)).collect();
         let (mut goal_pos, mut goal_neg) = (Vec::new(), Vec::new());
         for lit in &problem.goal {
             let (bit, positive) = match lit {
-                Literal::Atom { atom, positive } => {
-                    let key = (atom.pred, self.ground_consts(atom));
-                    let initially = self.init[atom.pred].contains(&key.1);
-                    (self.bit_for(&mut bits, &mut names, &mut init, key, initially), *positive)
-                }
+                Literal::Atom { atom, positive } => (bits.get(&(atom.pred, self.ground_consts(atom))).copied(), *positive),
                 Literal::Equal { left, right, positive } => {
                     let (l, r) = (self.term(left), self.term(right));
                     if (matches!((l, r), (T::Obj(a), T::Obj(b)) if a == b)) == *positive {
                         continue;
                     }
                     names.push(format!("false-goal {}", names.len()));
-                    (names.len() - 1, true)
+                    (Some(names.len() - 1), true)
                 }
             };
-            if positive { goal_pos.push(bit) } else { goal_neg.push(bit) }
+            match (bit, positive) {
+                (Some(b), true) => goal_pos.push(b),
+                (Some(b), false) => goal_neg.push(b),
+                (None, _) => {}
+            }
         }
         let width = names.len();
         let actions = instances.iter().filter_map(|(si, b)| self.action(&compiled[*si], b, &bits, width)).collect();
         let model = StripsModel::new(names, actions)?;
         let task = StripsTask::new(model, BitState::from_ones(width, init), BitState::from_ones(width, goal_pos), BitState::from_ones(width, goal_neg))?;
         Ok(task)
-    }
-
-    /// The bit of a goal atom, creating a constant bit for a static or unreachable one.
-    fn bit_for(&self, bits: &mut HashMap<Key, usize>, names: &mut Vec<String>, init: &mut Vec<usize>, key: Key, initially: bool) -> usize {
-        if let Some(&b) = bits.get(&key) {
-            return b;
-        }
-        names.push(self.atom_name(key.0, &key.1));
-        let b = names.len() - 1;
-        if initially {
-            init.push(b);
-        }
-        bits.insert(key, b);
-        b
     }
 
     /// The STRIPS action of one instance; `None` if its preconditions contradict.
