@@ -26,26 +26,33 @@ pub fn read_domain(text: &str) -> Result<Domain, Located> {
     let (name, sections) = definition(&top, "domain")?;
     let mut domain = Domain { name, types: Vec::new(), constants: Vec::new(), predicates: Vec::new(), schemas: Vec::new() };
     let mut actions = Vec::new();
+    let (mut predicate_pos, mut constants_pos) = (Vec::new(), top.pos());
     for section in sections {
         let items = section.as_list("a section such as `(:predicates ...)`")?;
         let rest = &items[1.min(items.len())..];
         match section.head() {
             Some(":requirements") => {}
             Some(":types") => domain.types = typed_list(rest, "type name")?,
-            Some(":constants") => domain.constants = typed_list(rest, "constant")?,
-            Some(":predicates") => domain.predicates = rest.iter().map(predicate).collect::<Result<_, _>>()?,
+            Some(":constants") => {
+                domain.constants = typed_list(rest, "constant")?;
+                constants_pos = section.pos();
+            }
+            Some(":predicates") => {
+                domain.predicates = rest.iter().map(predicate).collect::<Result<_, _>>()?;
+                predicate_pos = rest.iter().map(Sexp::pos).collect();
+            }
             Some(":action") => actions.push(section),
             Some(other) => return err(section.pos(), format!("the section `{other}` is not supported (STRIPS only)")),
             None => return err(section.pos(), "expected a section such as `(:predicates ...)`"),
         }
     }
     let known = known_types(&domain);
-    for (what, ty, pos) in domain.constants.iter().map(|(_, t)| ("constant", t, top.pos())) {
-        check_type(&known, what, ty, pos)?;
+    for (_, ty) in &domain.constants {
+        check_type(&known, "constant", ty, constants_pos)?;
     }
-    for (p, decl) in domain.predicates.iter().zip(sections.iter().filter(|s| s.head() == Some(":predicates"))) {
+    for (p, &pos) in domain.predicates.iter().zip(&predicate_pos) {
         for t in &p.types {
-            check_type(&known, "predicate argument", t, decl.pos())?;
+            check_type(&known, "predicate argument", t, pos)?;
         }
     }
     let constants: HashMap<String, String> = domain.constants.iter().cloned().collect();

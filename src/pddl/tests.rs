@@ -111,7 +111,7 @@ fn malformed_pddl_is_reported_at_its_line_and_column() {
         ("(define (domain d)\n  (:predicates (p ?x))\n  (:action a :parameters (?x) :effect (p ?y)))", 3, 42, "unknown variable"),
         ("(define (domain d)\n  (:predicates (p ?x))\n  (:action a :parameters (?x) :effect (p ?x ?x)))", 3, 39, "takes 1 argument"),
         ("(define (domain d)\n  (:predicates (p ?x))\n  (:action a :parameters (?x) :precondition (or (p ?x)) :effect (p ?x)))", 3, 45, "`or` is not supported"),
-        ("(define (domain d)\n  (:predicates (p ?x - thing)))", 1, 1, "unknown type"),
+        ("(define (domain d)\n  (:predicates (q) (p ?x - thing)))", 2, 20, "unknown type"),
         ("(define (domain d)\n  (:predicates (p ?x)\n", 2, 3, "never closed"),
     ];
     for (text, line, column, message) in cases {
