@@ -12,3 +12,4 @@ pub mod pipeline;
 pub mod util;
 pub mod search;
 pub mod symbolic;
+pub mod pddl;

@@ -3,6 +3,7 @@
 
 mod data;
 mod progress;
+mod solve;
 
 use clap::{Parser, Subcommand};
 
@@ -31,6 +32,10 @@ pub enum Command {
     Parse(data::ParseArgs),
     /// List the built-in domain presets.
     Domains,
+    /// Plan on PDDL files with A* or greedy search (writes the plan like Fast Downward).
+    Solve(solve::SolveArgs),
+    /// Check a plan file (from any planner) against a domain and problem.
+    Validate(solve::ValidateArgs),
 }
 
 /// Runs a parsed command line.
@@ -41,6 +46,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Render(args) => data::render(&args),
         Command::Parse(args) => data::parse(&args),
         Command::Domains => data::list_domains(),
+        Command::Solve(args) => solve::solve(&args),
+        Command::Validate(args) => solve::validate(&args),
     }
 }
 

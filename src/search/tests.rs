@@ -183,8 +183,8 @@ fn limits_stop_the_search_and_unsolvable_is_proved() {
     assert_eq!(result.stats.expanded, 100);
     let full = SearchConfig { strategy: Strategy::AStar, heuristic: HeuristicKind::Blind, limits: Limits::default() };
     assert_eq!(check_plan(&task, &full), Some((1 << width) - 1));
-    // Bit 0 can never be cleared once set and the goal wants it clear with bit 1 set.
-    let stuck = StripsTask::new(model, BitState::from_ones(width, [0]), BitState::from_ones(width, [1]), BitState::from_ones(width, [0])).unwrap();
+    // At all ones no increment applies, so zero is unreachable.
+    let stuck = StripsTask::with_full_goal(model, BitState::from_ones(width, 0..width), BitState::zeros(width)).unwrap();
     for heuristic in HeuristicKind::ALL {
         let r = search_task(&stuck, &SearchConfig { heuristic, ..full });
         assert_eq!(r.outcome, Outcome::Unsolvable, "{heuristic:?}");
