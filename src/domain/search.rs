@@ -57,6 +57,36 @@ where
     (order, true)
 }
 
+/// Breadth-first distance from `from` to `to`, or `None` if `to` is not found
+/// among the first `limit` states reached.
+pub fn distance<F>(from: &[u8], to: &[u8], limit: usize, mut next: F) -> Option<usize>
+where
+    F: FnMut(&[u8]) -> Vec<Code>,
+{
+    if from == to {
+        return Some(0);
+    }
+    let mut seen: HashSet<Code> = HashSet::from([from.to_vec()]);
+    let mut layer = vec![from.to_vec()];
+    let mut depth = 0;
+    while !layer.is_empty() && seen.len() < limit {
+        depth += 1;
+        let mut fresh = Vec::new();
+        for s in &layer {
+            for t in next(s) {
+                if t == to {
+                    return Some(depth);
+                }
+                if seen.insert(t.clone()) {
+                    fresh.push(t);
+                }
+            }
+        }
+        layer = fresh;
+    }
+    None
+}
+
 /// Draws `count` distinct states from `layer` uniformly without replacement.
 pub fn sample(
     mut layer: Vec<Code>,
@@ -98,6 +128,13 @@ mod tests {
         assert_eq!(layer_at(&[0], 3, line), vec![vec![3]]);
         assert_eq!(layer_at(&[5], 2, line), vec![vec![3], vec![7]]);
         assert!(layer_at(&[0], 12, line).is_empty());
+    }
+
+    #[test]
+    fn distances_on_a_line() {
+        assert_eq!(distance(&[2], &[7], 100, line), Some(5));
+        assert_eq!(distance(&[4], &[4], 100, line), Some(0));
+        assert_eq!(distance(&[0], &[9], 3, line), None);
     }
 
     #[test]

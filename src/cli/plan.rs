@@ -1,0 +1,232 @@
+//! `export`, `plan` and `eval`: from a trained run to PDDL, plans and tables.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Args, ValueEnum};
+
+use super::progress::bar;
+use super::train::DeviceArg;
+use crate::data::Dataset;
+use crate::model::workflow::device;
+use crate::model::Model;
+use crate::pipeline::actions::ActionModel;
+use crate::pipeline::eval::{evaluate, EvalOptions};
+use crate::pipeline::output::{write_run, PDDL_DOMAIN};
+use crate::pipeline::session::Session;
+use crate::search::{HeuristicKind, Limits, SearchConfig, Strategy};
+use crate::symbolic::{write_domain, write_problem};
+use crate::util::{create_dir, write_atomic};
+
+/// Heuristics for the built-in planner.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum HeuristicArg {
+    /// h = 0 (breadth-first by cost).
+    Blind,
+    /// Unsatisfied goal bits (not admissible: plans may be longer than optimal).
+    GoalCount,
+    /// h^max (admissible).
+    Hmax,
+    /// LM-cut (admissible, the strongest).
+    Lmcut,
+}
+
+impl From<HeuristicArg> for HeuristicKind {
+    fn from(h: HeuristicArg) -> Self {
+        match h {
+            HeuristicArg::Blind => HeuristicKind::Blind,
+            HeuristicArg::GoalCount => HeuristicKind::GoalCount,
+            HeuristicArg::Hmax => HeuristicKind::Hmax,
+            HeuristicArg::Lmcut => HeuristicKind::Lmcut,
+        }
+    }
+}
+
+/// Search settings shared by `plan` and `eval`.
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// Heuristic of the built-in A*.
+    #[arg(long, value_enum, default_value = "blind")]
+    pub heuristic: HeuristicArg,
+    /// Greedy best-first search instead of A* (faster, not optimal).
+    #[arg(long)]
+    pub greedy: bool,
+    /// Give up after this many seconds of search per problem.
+    #[arg(long, default_value_t = 60.0, value_name = "SECONDS")]
+    pub time_limit: f64,
+    /// Give up after this many expansions per problem.
+    #[arg(long, value_name = "N")]
+    pub max_expansions: Option<u64>,
+    /// Give up when the search's own data exceeds this many MiB.
+    #[arg(long, default_value_t = 4096, value_name = "MIB")]
+    pub memory_limit: usize,
+    /// Where to run the network.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub device: DeviceArg,
+}
+
+impl SearchArgs {
+    fn config(&self) -> anyhow::Result<SearchConfig> {
+        if !(self.time_limit > 0.0 && self.time_limit.is_finite()) {
+            anyhow::bail!("--time-limit must be a positive number of seconds, not {}", self.time_limit);
+        }
+        Ok(SearchConfig {
+            strategy: if self.greedy { Strategy::Greedy } else { Strategy::AStar },
+            heuristic: self.heuristic.into(),
+            limits: Limits {
+                max_expansions: self.max_expansions,
+                max_time: Some(Duration::from_secs_f64(self.time_limit)),
+                max_memory_bytes: Some(self.memory_limit.saturating_mul(1 << 20)),
+            },
+        })
+    }
+}
+
+/// `latplan export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Trained run folder.
+    #[arg(long, short = 'm', value_name = "RUN")]
+    pub model: PathBuf,
+    /// Output folder for domain.pddl (and problem.pddl with --init and --goal).
+    #[arg(long, short = 'o', value_name = "DIR")]
+    pub out: PathBuf,
+    /// (Re-)extract the action model from this dataset first.
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// Start picture, for a problem.pddl.
+    #[arg(long, requires = "goal", value_name = "PNG")]
+    pub init: Option<PathBuf>,
+    /// Goal picture, for a problem.pddl.
+    #[arg(long, requires = "init", value_name = "PNG")]
+    pub goal: Option<PathBuf>,
+    /// Where to run the network.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub device: DeviceArg,
+}
+
+/// `latplan plan`.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// Trained run folder.
+    #[arg(long, short = 'm', value_name = "RUN")]
+    pub model: PathBuf,
+    /// Start picture.
+    #[arg(long, value_name = "PNG")]
+    pub init: PathBuf,
+    /// Goal picture.
+    #[arg(long, value_name = "PNG")]
+    pub goal: PathBuf,
+    /// Output folder: plan.txt, plan.png, plan.gif, domain.pddl, problem.pddl, summary.json.
+    #[arg(long, short = 'o', value_name = "DIR")]
+    pub out: PathBuf,
+    #[command(flatten)]
+    pub search: SearchArgs,
+}
+
+/// `latplan eval`.
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// Trained run folder.
+    #[arg(long, short = 'm', value_name = "RUN")]
+    pub model: PathBuf,
+    /// Problem set folder (from `latplan problems`).
+    #[arg(long, short = 'p', value_name = "DIR")]
+    pub problems: PathBuf,
+    /// Add Gaussian noise of this standard deviation to the input pictures (pixels in [0, 1]).
+    #[arg(long, default_value_t = 0.0, value_name = "SIGMA")]
+    pub noise: f32,
+    /// Seed of the noise.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Where to write eval.csv, eval.json, eval.md [default: PROBLEMS/eval-<run name>].
+    #[arg(long, short = 'o', value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub search: SearchArgs,
+}
+
+pub fn export(args: &ExportArgs) -> anyhow::Result<()> {
+    let dev = device(args.device.into())?;
+    if let Some(data) = &args.data {
+        let model = Model::load(&args.model, &dev)?;
+        let ds = Dataset::load(data)?;
+        let actions = crate::pipeline::actions::extract(&model, &ds)?;
+        actions.save(&args.model)?;
+    }
+    let session = Session::open(&args.model, &dev)?;
+    create_dir(&args.out)?;
+    let domain_path = args.out.join("domain.pddl");
+    write_atomic(&domain_path, write_domain(&session.strips, PDDL_DOMAIN).as_bytes())?;
+    let a: &ActionModel = &session.actions;
+    println!(
+        "wrote {} ({} actions from {} of {} labels, {} bits)",
+        domain_path.display(),
+        a.actions.len(),
+        a.labels_used,
+        a.labels,
+        a.bits
+    );
+    if let (Some(init), Some(goal)) = (&args.init, &args.goal) {
+        let bits = session.model.encode(&[session.read_picture(init)?, session.read_picture(goal)?])?;
+        let task = session.task(&bits[0], &bits[1])?;
+        let path = args.out.join("problem.pddl");
+        write_atomic(&path, write_problem(&task, PDDL_DOMAIN, "problem").as_bytes())?;
+        println!("wrote {}", path.display());
+    }
+    Ok(())
+}
+
+pub fn plan(args: &PlanArgs) -> anyhow::Result<()> {
+    let session = Session::open(&args.model, &device(args.search.device.into())?)?;
+    let init = session.read_picture(&args.init).with_context(|| "--init".to_string())?;
+    let goal = session.read_picture(&args.goal).with_context(|| "--goal".to_string())?;
+    let solved = session.solve(&init, &goal, &args.search.config()?)?;
+    let summary = write_run(&args.out, &session, &init, &goal, &solved, None)?;
+    let s = &solved.stats;
+    println!(
+        "search: {} (expanded {}, generated {}, evaluated {}, {:.3} s)",
+        summary.outcome,
+        s.expanded,
+        s.generated,
+        s.evaluated,
+        s.search_time.as_secs_f64()
+    );
+    match &summary.length {
+        Some(n) => println!("plan of {n} steps: {}", summary.plan.join(" ")),
+        None => println!("no plan: the learned model {}", if summary.outcome == "unsolvable" { "has no path from the start to the goal" } else { "search hit a limit" }),
+    }
+    if let Some(v) = &summary.verdict {
+        let opt = summary.optimal_length.map_or("unknown".into(), |n| n.to_string());
+        match &v.failure {
+            None => println!("judged by the {} simulator: valid, {} (optimal length {opt})", session.preset, if v.optimal { "optimal" } else { "not optimal" }),
+            Some(why) => println!("judged by the {} simulator: INVALID: {why}", session.preset),
+        }
+    } else if summary.true_init.is_none() || summary.true_goal.is_none() {
+        println!("not judged: the {} parser cannot read the start or goal picture", session.preset);
+    }
+    println!("wrote plan files to {}", args.out.display());
+    if summary.length.is_none() {
+        anyhow::bail!("no plan found ({})", summary.outcome);
+    }
+    Ok(())
+}
+
+pub fn eval(args: &EvalArgs) -> anyhow::Result<()> {
+    let session = Session::open(&args.model, &device(args.search.device.into())?)?;
+    let opts = EvalOptions { search: args.search.config()?, noise: args.noise, seed: args.seed };
+    if !(0.0..=1.0).contains(&args.noise) {
+        anyhow::bail!("--noise must be between 0 and 1, not {}", args.noise);
+    }
+    let total = crate::data::problems::ProblemSet::load(&args.problems)?.problems.len();
+    let progress = bar("planning", total as u64);
+    let report = evaluate(&session, &args.problems, &opts, |_| progress.inc(1))?;
+    progress.finish_and_clear();
+    let run_name = args.model.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "run".into());
+    let out = args.out.clone().unwrap_or_else(|| args.problems.join(format!("eval-{run_name}")));
+    report.save(&out)?;
+    println!("{}", report.markdown());
+    println!("wrote eval.csv, eval.json and eval.md to {}", out.display());
+    Ok(())
+}

@@ -1,0 +1,183 @@
+//! The learned action model of a run: extracted from the network and the
+//! training data (Latplan §3.1), saved as `actions.json` in the run directory,
+//! and turned into a [`StripsModel`] for the planner and the PDDL writer.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use anyhow::{bail, Context};
+use serde::{Deserialize, Serialize};
+
+use super::extract::{compile, preconditions_from_data, CompiledAction, LearnedAction};
+use crate::data::Dataset;
+use crate::domain::Image;
+use crate::model::Model;
+use crate::symbolic::{StripsAction, StripsModel};
+
+/// File name of the action model inside a run directory.
+pub const ACTIONS: &str = "actions.json";
+
+/// Where the preconditions came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PreconditionSource {
+    /// AMA3+: bits constant over the observed pre-states of each action.
+    Data,
+    /// AMA4+: `pos = REGRESS(0⃗, a)`, `neg = 1 − REGRESS(1⃗, a)`.
+    Regression,
+}
+
+/// One action, masks as strings of `0`/`1` (bit 0 first).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedAction {
+    /// PDDL name.
+    pub name: String,
+    /// The network's label.
+    pub label: usize,
+    /// Training transitions labelled with it.
+    pub observed: usize,
+    /// Bits that must be true.
+    pub pre_pos: String,
+    /// Bits that must be false.
+    pub pre_neg: String,
+    /// Bits made true.
+    pub add: String,
+    /// Bits made false.
+    pub del: String,
+}
+
+/// The extracted action model.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActionModel {
+    /// Latent bits.
+    pub bits: usize,
+    /// Labels the network has.
+    pub labels: usize,
+    /// Labels the data used.
+    pub labels_used: usize,
+    /// Where the preconditions came from.
+    pub preconditions: PreconditionSource,
+    /// Transitions the extraction saw.
+    pub transitions: usize,
+    /// The STRIPS actions (after splitting flips).
+    pub actions: Vec<SavedAction>,
+}
+
+fn mask_string(m: &[bool]) -> String {
+    m.iter().map(|&b| if b { '1' } else { '0' }).collect()
+}
+
+fn mask_bools(s: &str, bits: usize, what: &str) -> anyhow::Result<Vec<bool>> {
+    if s.len() != bits || s.chars().any(|c| c != '0' && c != '1') {
+        bail!("{what} must be {bits} characters of 0/1");
+    }
+    Ok(s.chars().map(|c| c == '1').collect())
+}
+
+/// 0/1 bytes to booleans.
+pub fn to_bools(z: &[u8]) -> Vec<bool> {
+    z.iter().map(|&b| b == 1).collect()
+}
+
+/// Encodes every transition of `data` and extracts the action model of `model`.
+pub fn extract(model: &Model, data: &Dataset) -> anyhow::Result<ActionModel> {
+    let n = data.len();
+    let pre: Vec<Image> = (0..n).map(|i| data.pre_image(i)).collect();
+    let suc: Vec<Image> = (0..n).map(|i| data.suc_image(i)).collect();
+    let z0 = model.encode(&pre)?;
+    let z1 = model.encode(&suc)?;
+    let labels = model.action_of(&z0, &z1)?;
+    let mut by_label: BTreeMap<usize, Vec<Vec<bool>>> = BTreeMap::new();
+    for (z, &a) in z0.iter().zip(&labels) {
+        by_label.entry(a).or_default().push(to_bools(z));
+    }
+    let used: Vec<usize> = by_label.keys().copied().collect();
+    let f = model.bits();
+    let apply_zero = model.apply(&vec![vec![0u8; f]; used.len()], &used)?;
+    let apply_one = model.apply(&vec![vec![1u8; f]; used.len()], &used)?;
+    let source = if model.has_regression() { PreconditionSource::Regression } else { PreconditionSource::Data };
+    let (reg_zero, reg_one) = match source {
+        PreconditionSource::Regression => {
+            (model.regress(&vec![vec![0u8; f]; used.len()], &used)?, model.regress(&vec![vec![1u8; f]; used.len()], &used)?)
+        }
+        PreconditionSource::Data => (Vec::new(), Vec::new()),
+    };
+    let mut learned = Vec::with_capacity(used.len());
+    for (k, &label) in used.iter().enumerate() {
+        let (pre_pos, pre_neg) = match source {
+            PreconditionSource::Data => preconditions_from_data(&by_label[&label]),
+            PreconditionSource::Regression => (to_bools(&reg_zero[k]), reg_one[k].iter().map(|&b| b == 0).collect()),
+        };
+        learned.push(LearnedAction {
+            label,
+            apply_zero: to_bools(&apply_zero[k]),
+            apply_one: to_bools(&apply_one[k]),
+            pre_pos,
+            pre_neg,
+        });
+    }
+    let compiled = compile(&learned)?;
+    let observed = |label: usize| by_label.get(&label).map_or(0, Vec::len);
+    Ok(ActionModel {
+        bits: f,
+        labels: model.actions(),
+        labels_used: used.len(),
+        preconditions: source,
+        transitions: n,
+        actions: compiled.iter().map(|c| saved(c, observed)).collect(),
+    })
+}
+
+fn saved(c: &CompiledAction, observed: impl Fn(usize) -> usize) -> SavedAction {
+    let label = c.name[1..].split(['+', '-']).next().and_then(|s| s.parse().ok()).unwrap_or(0);
+    SavedAction {
+        name: c.name.clone(),
+        label,
+        observed: observed(label),
+        pre_pos: mask_string(&c.pre_pos),
+        pre_neg: mask_string(&c.pre_neg),
+        add: mask_string(&c.add),
+        del: mask_string(&c.del),
+    }
+}
+
+impl ActionModel {
+    /// Writes `actions.json` into the run directory, atomically.
+    pub fn save(&self, run: &Path) -> anyhow::Result<()> {
+        crate::util::write_json(&run.join(ACTIONS), self)
+    }
+
+    /// Reads `actions.json` from a run directory.
+    pub fn load(run: &Path) -> anyhow::Result<ActionModel> {
+        let path = run.join(ACTIONS);
+        if !path.is_file() {
+            bail!(
+                "{} has no action model ({ACTIONS}): run `latplan export --model {} --data DATASET` to extract it",
+                run.display(),
+                run.display()
+            );
+        }
+        crate::util::read_json(&path)
+    }
+
+    /// The STRIPS model over bits `z0 … z{F−1}`.
+    pub fn strips(&self) -> anyhow::Result<StripsModel> {
+        let f = self.bits;
+        let actions = self
+            .actions
+            .iter()
+            .map(|a| {
+                let m = |s: &str, what: &str| mask_bools(s, f, &format!("{ACTIONS}: {what} of action {}", a.name));
+                Ok(StripsAction::from_bools(
+                    a.name.clone(),
+                    &m(&a.pre_pos, "pre_pos")?,
+                    &m(&a.pre_neg, "pre_neg")?,
+                    &m(&a.add, "add")?,
+                    &m(&a.del, "del")?,
+                ))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let names = (0..f).map(|i| format!("z{i}")).collect();
+        StripsModel::new(names, actions).context("the action model is inconsistent")
+    }
+}

@@ -1,0 +1,189 @@
+//! `latplan eval`: plan every problem of a problem set from its pictures and
+//! judge each plan with the ground truth (Latplan §4.1): found, valid, optimal,
+//! exhausted (the learned model proves no plan exists), with plan lengths,
+//! expansions and times, per optimal length and in total.
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::time::Instant;
+
+use serde::Serialize;
+
+use super::output::outcome_name;
+use super::session::Session;
+use crate::data::problems::ProblemSet;
+use crate::search::{Outcome, SearchConfig};
+use crate::util::{rng, write_atomic, write_json};
+
+/// One problem's result.
+#[derive(Debug, Clone, Serialize)]
+pub struct Row {
+    /// Problem folder name.
+    pub name: String,
+    /// Proved optimal length.
+    pub optimal_length: usize,
+    /// "plan", "unsolvable" or "limit: …".
+    pub outcome: String,
+    /// A plan was found.
+    pub found: bool,
+    /// The decoded plan is valid in the real domain.
+    pub valid: bool,
+    /// Valid and of optimal length.
+    pub optimal: bool,
+    /// The search proved that the learned model has no plan.
+    pub exhausted: bool,
+    /// Plan length, if found.
+    pub length: Option<usize>,
+    /// States expanded.
+    pub expanded: u64,
+    /// Search time, seconds.
+    pub search_seconds: f64,
+    /// Encode + search + decode + judge, seconds.
+    pub total_seconds: f64,
+    /// Why the plan is invalid, if it is.
+    pub failure: Option<String>,
+}
+
+/// Results of a whole set.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// The problem set's preset.
+    pub preset: String,
+    /// Pixel noise added to the input pictures.
+    pub noise: f32,
+    /// One row per problem.
+    pub rows: Vec<Row>,
+}
+
+/// Options of an evaluation.
+#[derive(Debug, Clone)]
+pub struct EvalOptions {
+    /// The search.
+    pub search: SearchConfig,
+    /// Gaussian noise (pixels in [0, 1]) added to start and goal pictures.
+    pub noise: f32,
+    /// Seed of the noise.
+    pub seed: u64,
+}
+
+/// Plans and judges every problem in `dir`; `progress` is called after each.
+pub fn evaluate(session: &Session, dir: &Path, opts: &EvalOptions, mut progress: impl FnMut(&Row)) -> anyhow::Result<Report> {
+    let set = ProblemSet::load(dir)?;
+    if set.domain.build()?.shape() != session.domain.shape() || set.preset != session.preset {
+        anyhow::bail!(
+            "{} holds {} problems, but the model was trained on {}",
+            dir.display(),
+            set.preset,
+            session.preset
+        );
+    }
+    let mut noise_rng = rng(opts.seed, 17);
+    let mut rows = Vec::new();
+    for (folder, problem) in set.load_problems(dir)? {
+        let start = Instant::now();
+        let mut init = session.read_picture(&folder.join("init.png"))?;
+        let mut goal = session.read_picture(&folder.join("goal.png"))?;
+        init.add_noise(opts.noise, &mut noise_rng);
+        goal.add_noise(opts.noise, &mut noise_rng);
+        let solved = session.solve(&init, &goal, &opts.search)?;
+        let judged = (!solved.pictures.is_empty()).then(|| {
+            super::judge::judge(session.domain.as_ref(), &solved.pictures, &problem.init_code, &problem.goal_code, problem.optimal_length)
+        });
+        let found = matches!(solved.outcome, Outcome::Plan(_));
+        let row = Row {
+            name: problem.name.clone(),
+            optimal_length: problem.optimal_length,
+            outcome: outcome_name(&solved.outcome),
+            found,
+            valid: judged.as_ref().is_some_and(|v| v.valid),
+            optimal: judged.as_ref().is_some_and(|v| v.optimal),
+            exhausted: matches!(solved.outcome, Outcome::Unsolvable),
+            length: found.then_some(solved.steps.len()),
+            expanded: solved.stats.expanded,
+            search_seconds: solved.stats.search_time.as_secs_f64(),
+            total_seconds: start.elapsed().as_secs_f64(),
+            failure: judged.and_then(|v| v.failure),
+        };
+        progress(&row);
+        rows.push(row);
+    }
+    Ok(Report { preset: set.preset, noise: opts.noise, rows })
+}
+
+/// Counts over a group of rows.
+fn line(label: &str, rows: &[&Row]) -> String {
+    let n = rows.len().max(1);
+    let count = |f: fn(&Row) -> bool| rows.iter().filter(|r| f(r)).count();
+    let pct = |k: usize| format!("{k}/{} ({:.0}%)", rows.len(), 100.0 * k as f64 / n as f64);
+    let found: Vec<&&Row> = rows.iter().filter(|r| r.found).collect();
+    let mean = |f: &dyn Fn(&Row) -> f64| {
+        if found.is_empty() {
+            "–".to_string()
+        } else {
+            format!("{:.1}", found.iter().map(|r| f(r)).sum::<f64>() / found.len() as f64)
+        }
+    };
+    format!(
+        "| {label} | {} | {} | {} | {} | {} | {} | {:.3} | {:.3} |",
+        pct(count(|r| r.found)),
+        pct(count(|r| r.valid)),
+        pct(count(|r| r.optimal)),
+        pct(count(|r| r.exhausted)),
+        mean(&|r| r.length.unwrap_or(0) as f64),
+        mean(&|r| r.expanded as f64),
+        rows.iter().map(|r| r.search_seconds).sum::<f64>() / n as f64,
+        rows.iter().map(|r| r.total_seconds).sum::<f64>() / n as f64,
+    )
+}
+
+impl Report {
+    /// The summary as a markdown table: one line per optimal length, then all.
+    pub fn markdown(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(out, "| problems | found | valid | optimal | exhausted | mean length | mean expanded | search s | total s |");
+        let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|");
+        let mut lengths: Vec<usize> = self.rows.iter().map(|r| r.optimal_length).collect();
+        lengths.sort_unstable();
+        lengths.dedup();
+        for n in lengths {
+            let group: Vec<&Row> = self.rows.iter().filter(|r| r.optimal_length == n).collect();
+            let _ = writeln!(out, "{}", line(&format!("{n} steps"), &group));
+        }
+        let all: Vec<&Row> = self.rows.iter().collect();
+        let _ = writeln!(out, "{}", line("all", &all));
+        out
+    }
+
+    /// Share of valid plans.
+    pub fn valid_rate(&self) -> f64 {
+        self.rows.iter().filter(|r| r.valid).count() as f64 / self.rows.len().max(1) as f64
+    }
+
+    /// Writes `eval.csv`, `eval.json` and `eval.md` into `out`.
+    pub fn save(&self, out: &Path) -> anyhow::Result<()> {
+        crate::util::create_dir(out)?;
+        let mut csv = String::from("name,optimal_length,outcome,found,valid,optimal,exhausted,length,expanded,search_seconds,total_seconds,failure\n");
+        for r in &self.rows {
+            let _ = writeln!(
+                csv,
+                "{},{},{},{},{},{},{},{},{},{:.6},{:.6},\"{}\"",
+                r.name,
+                r.optimal_length,
+                r.outcome,
+                r.found,
+                r.valid,
+                r.optimal,
+                r.exhausted,
+                r.length.map(|l| l.to_string()).unwrap_or_default(),
+                r.expanded,
+                r.search_seconds,
+                r.total_seconds,
+                r.failure.clone().unwrap_or_default().replace('"', "'")
+            );
+        }
+        write_atomic(&out.join("eval.csv"), csv.as_bytes())?;
+        write_json(&out.join("eval.json"), self)?;
+        let md = format!("# {} (noise σ = {})\n\n{}", self.preset, self.noise, self.markdown());
+        write_atomic(&out.join("eval.md"), md.as_bytes())
+    }
+}

@@ -1,0 +1,114 @@
+//! The files of one planning run: `plan.txt` (Fast Downward's format),
+//! `plan.png` (start | decoded states | goal), `plan.gif`, `domain.pddl`,
+//! `problem.pddl` and `summary.json`.
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use super::judge::{judge, Verdict};
+use super::session::{Session, Solved};
+use super::visualize::{strip, write_gif};
+use crate::domain::search::distance;
+use crate::domain::Image;
+use crate::search::Outcome;
+use crate::symbolic::{write_domain, write_problem};
+use crate::util::{create_dir, write_atomic, write_json};
+
+/// Name of the PDDL domain a learned model is written as.
+pub const PDDL_DOMAIN: &str = "latent";
+/// States a breadth-first search may visit to find the true optimum.
+pub const OPTIMUM_SEARCH_LIMIT: usize = 2_000_000;
+
+/// `summary.json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    /// "plan", "unsolvable" or "limit: …".
+    pub outcome: String,
+    /// Actions in the plan.
+    pub length: Option<usize>,
+    /// The plan's actions.
+    pub plan: Vec<String>,
+    /// Start bits (0/1 string).
+    pub init_bits: String,
+    /// Goal bits.
+    pub goal_bits: String,
+    /// Search statistics.
+    pub expanded: u64,
+    /// Successors generated.
+    pub generated: u64,
+    /// Heuristic evaluations.
+    pub evaluated: u64,
+    /// Search time in seconds.
+    pub search_seconds: f64,
+    /// What the start picture shows, by the domain's parser.
+    pub true_init: Option<String>,
+    /// What the goal picture shows.
+    pub true_goal: Option<String>,
+    /// Shortest true plan length, by breadth-first search in the real domain.
+    pub optimal_length: Option<usize>,
+    /// The judge's verdict on the decoded plan.
+    pub verdict: Option<Verdict>,
+}
+
+/// A 0/1 string of bits.
+pub fn bit_string(z: &[u8]) -> String {
+    z.iter().map(|&b| if b == 1 { '1' } else { '0' }).collect()
+}
+
+/// How a search ended, in words.
+pub fn outcome_name(o: &Outcome) -> String {
+    match o {
+        Outcome::Plan(_) => "plan".into(),
+        Outcome::Unsolvable => "unsolvable".into(),
+        Outcome::LimitReached(kind) => format!("limit: {kind:?}").to_lowercase(),
+    }
+}
+
+/// Judges `solved` against the ground truth: the true start and goal are what
+/// the parser reads from the input pictures; the optimum is `optimal` if known,
+/// else found by breadth-first search (bounded).
+pub fn verdict(session: &Session, init: &Image, goal: &Image, solved: &Solved, optimal: Option<usize>) -> (Option<String>, Option<String>, Option<usize>, Option<Verdict>) {
+    let d = session.domain.as_ref();
+    let (ti, tg) = (session.true_state(init), session.true_state(goal));
+    let fmt = |s: &Option<Vec<u8>>| s.as_ref().map(|s| d.format(s));
+    let (Some(i), Some(g)) = (&ti, &tg) else {
+        return (fmt(&ti), fmt(&tg), optimal, None);
+    };
+    let optimal = optimal.or_else(|| distance(i, g, OPTIMUM_SEARCH_LIMIT, |s| d.successors(s)));
+    let verdict = (!solved.pictures.is_empty()).then(|| judge(d, &solved.pictures, i, g, optimal.unwrap_or(usize::MAX)));
+    (fmt(&ti), fmt(&tg), optimal, verdict)
+}
+
+/// Writes every file of a planning run into `out` and returns the summary.
+pub fn write_run(out: &Path, session: &Session, init: &Image, goal: &Image, solved: &Solved, optimal: Option<usize>) -> anyhow::Result<Summary> {
+    create_dir(out)?;
+    let task = session.task(&solved.init, &solved.goal)?;
+    write_atomic(&out.join("domain.pddl"), write_domain(&session.strips, PDDL_DOMAIN).as_bytes())?;
+    write_atomic(&out.join("problem.pddl"), write_problem(&task, PDDL_DOMAIN, "problem").as_bytes())?;
+    if !solved.steps.is_empty() || matches!(solved.outcome, Outcome::Plan(_)) {
+        let mut text: String = solved.steps.iter().map(|s| format!("({s})\n")).collect();
+        text.push_str(&format!("; cost = {} (unit cost)\n", solved.steps.len()));
+        write_atomic(&out.join("plan.txt"), text.as_bytes())?;
+        strip(init, &solved.pictures, goal, 4)?.save_png(&out.join("plan.png"))?;
+        write_gif(&out.join("plan.gif"), &solved.pictures, 4, 500)?;
+    }
+    let (true_init, true_goal, optimal_length, verdict) = verdict(session, init, goal, solved, optimal);
+    let summary = Summary {
+        outcome: outcome_name(&solved.outcome),
+        length: matches!(solved.outcome, Outcome::Plan(_)).then_some(solved.steps.len()),
+        plan: solved.steps.clone(),
+        init_bits: bit_string(&solved.init),
+        goal_bits: bit_string(&solved.goal),
+        expanded: solved.stats.expanded,
+        generated: solved.stats.generated,
+        evaluated: solved.stats.evaluated,
+        search_seconds: solved.stats.search_time.as_secs_f64(),
+        true_init,
+        true_goal,
+        optimal_length,
+        verdict,
+    };
+    write_json(&out.join("summary.json"), &summary)?;
+    Ok(summary)
+}
