@@ -3,6 +3,7 @@
 
 mod data;
 mod progress;
+mod train;
 
 use clap::{Parser, Subcommand};
 
@@ -31,6 +32,14 @@ pub enum Command {
     Parse(data::ParseArgs),
     /// List the built-in domain presets.
     Domains,
+    /// Learn bits and actions (a Cube-Space AutoEncoder) from a dataset.
+    Train(train::TrainArgs),
+    /// Measure a trained model on a dataset of its domain.
+    Report(train::ReportArgs),
+    /// Print the bits a trained model gives to pictures.
+    Encode(train::EncodeArgs),
+    /// Draw the picture a trained model gives to bits.
+    Decode(train::DecodeArgs),
 }
 
 /// Runs a parsed command line.
@@ -41,6 +50,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Render(args) => data::render(&args),
         Command::Parse(args) => data::parse(&args),
         Command::Domains => data::list_domains(),
+        Command::Train(args) => train::train(&args),
+        Command::Report(args) => train::report(&args),
+        Command::Encode(args) => train::encode(&args),
+        Command::Decode(args) => train::decode(&args),
     }
 }
 

@@ -158,7 +158,7 @@ impl Preset {
         let (arch, variant, bits, actions, action_hidden) = match self {
             Preset::CpuMlp => (mlp(vec![400]), Variant::Ama3Plus, 48, 400, 400),
             Preset::CpuMlpAma4 => (mlp(vec![400]), Variant::Ama4Plus, 48, 400, 400),
-            Preset::Tiny => (mlp(vec![128]), Variant::Ama3Plus, 16, 64, 128),
+            Preset::Tiny => (mlp(vec![256]), Variant::Ama3Plus, 32, 128, 256),
             Preset::Conv => (Arch::Conv { channels: 32, kernel: 5 }, Variant::Ama3Plus, 100, 6000, 1000),
             Preset::ConvAma4 => (Arch::Conv { channels: 32, kernel: 5 }, Variant::Ama4Plus, 100, 6000, 1000),
         };
@@ -173,7 +173,7 @@ impl Preset {
             output: if gpu { Output::Gaussian { sigma: 0.1 } } else { Output::Bernoulli },
             prior: 0.1,
             beta_z: 1.0,
-            beta_d: if gpu { 1.0 } else { 10.0 },
+            beta_d: if gpu { 1.0 } else { 100.0 },
             dropout: if gpu { 0.2 } else { 0.0 },
             input_noise: if gpu { 0.2 } else { 0.1 },
         };

@@ -5,13 +5,14 @@
 //! exactly a STRIPS action: each bit is added, deleted or kept.
 
 use candle_core::{Module, Result, Tensor};
-use candle_nn::{linear, linear_no_bias, ops, BatchNorm, Linear, ModuleT, VarBuilder};
+use candle_nn::{batch_norm, linear, linear_no_bias, ops, BatchNorm, BatchNormConfig, Linear, ModuleT, VarBuilder};
 
 use super::config::{ModelConfig, Output, Variant};
 use super::nets::{bn, ActionEncoder, Decoder, Encoder, Pass};
 use super::numerics::{self, binary_concrete, gumbel_softmax, one_hot_argmax, step};
 
-/// Back-to-logit transition: `logits = state_bn(z) + action_bn(action(a))`.
+/// Back-to-logit transition: `logits = state_bn(z) + action_bn(action(a))`, with
+/// `state_bn` non-affine (a positive per-bit scale), which makes a frozen transition exactly STRIPS.
 pub struct BackToLogit {
     action: Linear,
     action_bn: BatchNorm,
@@ -24,7 +25,9 @@ impl BackToLogit {
         Ok(BackToLogit {
             action: linear_no_bias(cfg.actions, cfg.bits, vb.pp("action"))?,
             action_bn: bn(cfg.bits, vb.pp("action_bn"))?,
-            state_bn: bn(cfg.bits, vb.pp("state_bn"))?,
+            // Without an affine scale the state's normalization is increasing in every
+            // bit, so a frozen APPLY can only add, delete or keep (never negate) a bit.
+            state_bn: batch_norm(cfg.bits, BatchNormConfig { affine: false, ..Default::default() }, vb.pp("state_bn"))?,
         })
     }
 

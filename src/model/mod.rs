@@ -19,7 +19,11 @@ pub mod params;
 pub mod plot;
 pub mod quality;
 pub mod run;
+pub mod workflow;
 pub mod train;
+
+#[cfg(test)]
+mod tests;
 
 pub use infer::Model;
 pub use config::{Arch, ModelConfig, OptimizerKind, Output, Preset, TrainConfig, Variant};
