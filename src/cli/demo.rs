@@ -8,11 +8,12 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use super::progress::bar;
-use super::train::{train_and_extract, PresetArg, DeviceArg};
+use super::train::{train_and_extract, DeviceArg, PresetArg};
 use crate::data::generate::{self, ProblemOptions};
 use crate::data::problems::ProblemSet;
 use crate::domain::Preset;
 use crate::model::workflow::device;
+use crate::model::workflow::TrainOptions;
 use crate::pipeline::output::write_run;
 use crate::pipeline::session::Session;
 use crate::search::{HeuristicKind, Limits, SearchConfig, Strategy};
@@ -24,7 +25,12 @@ pub struct DemoArgs {
     #[arg(long, short = 'o', default_value = "latplan-demo", value_name = "DIR")]
     pub out: PathBuf,
     /// Domain preset.
-    #[arg(long, short = 'd', default_value = "puzzle8-digits", value_name = "PRESET")]
+    #[arg(
+        long,
+        short = 'd',
+        default_value = "puzzle8-digits",
+        value_name = "PRESET"
+    )]
     pub domain: String,
     /// Training pairs [default: the preset's].
     #[arg(long, short = 'n')]
@@ -48,48 +54,103 @@ pub struct DemoArgs {
 
 pub fn demo(args: &DemoArgs) -> anyhow::Result<()> {
     let preset = Preset::load(&args.domain)?;
-    let (data, run, probs, plan) = (args.out.join("data"), args.out.join("run"), args.out.join("problems"), args.out.join("plan"));
+    let (data, run, probs, plan) = (
+        args.out.join("data"),
+        args.out.join("run"),
+        args.out.join("problems"),
+        args.out.join("plan"),
+    );
     println!("[1/4] generating {} …", preset.name);
     let n = args.transitions.unwrap_or(preset.transitions);
     let progress = bar("rendering", n as u64);
     generate::dataset(&preset, n, args.seed, &progress)?.save(&data)?;
     progress.finish_and_clear();
-    println!("[2/4] training the {:?} network (progress below) …", args.preset);
+    println!(
+        "[2/4] training the {:?} network (progress below) …",
+        args.preset
+    );
     let dev = device(args.device.into())?;
-    train_and_extract(&data, &run, args.preset, args.epochs, args.seed, false, &dev)?;
+    let opts = TrainOptions {
+        preset: args.preset.into(),
+        epochs: args.epochs,
+        seed: args.seed,
+        resume: false,
+    };
+    train_and_extract(&data, &run, &opts, &dev)?;
     println!("[3/4] drawing a {}-step problem …", args.steps);
-    let opts = ProblemOptions { steps: vec![args.steps], count: 1, seed: args.seed, noise: 0.0 };
+    let opts = ProblemOptions {
+        steps: vec![args.steps],
+        count: 1,
+        seed: args.seed,
+        noise: 0.0,
+    };
     generate::problems(&preset, &opts, &probs, &indicatif::ProgressBar::hidden())?;
     println!("[4/4] planning from its pictures …");
     let verdict = plan_first(&run, &probs, &plan, &dev)?;
     println!("\n{verdict}");
-    println!("pictures: {}  {}", plan.join("plan.png").display(), plan.join("plan.gif").display());
-    println!("PDDL:     {}  {}", plan.join("domain.pddl").display(), plan.join("problem.pddl").display());
-    println!("model:    {} (log.csv, loss.png, actions.json)", run.display());
+    println!(
+        "pictures: {}  {}",
+        plan.join("plan.png").display(),
+        plan.join("plan.gif").display()
+    );
+    println!(
+        "PDDL:     {}  {}",
+        plan.join("domain.pddl").display(),
+        plan.join("problem.pddl").display()
+    );
+    println!(
+        "model:    {} (log.csv, loss.png, actions.json)",
+        run.display()
+    );
     Ok(())
 }
 
 /// Plans the first problem of the set in `probs` into `out`; returns a verdict line.
-fn plan_first(run: &Path, probs: &Path, out: &Path, dev: &candle_core::Device) -> anyhow::Result<String> {
+fn plan_first(
+    run: &Path,
+    probs: &Path,
+    out: &Path,
+    dev: &candle_core::Device,
+) -> anyhow::Result<String> {
     let session = Session::open(run, dev)?;
     let set = ProblemSet::load(probs)?;
-    let (folder, problem) = set.load_problems(probs)?.into_iter().next().ok_or_else(|| anyhow::anyhow!("no problem was drawn"))?;
+    let (folder, problem) = set
+        .load_problems(probs)?
+        .into_iter()
+        .next()
+        .ok_or_else(|| anyhow::anyhow!("no problem was drawn"))?;
     let init = session.read_picture(&folder.join("init.png"))?;
     let goal = session.read_picture(&folder.join("goal.png"))?;
     let search = SearchConfig {
         strategy: Strategy::AStar,
         heuristic: HeuristicKind::Blind,
-        limits: Limits { max_time: Some(std::time::Duration::from_secs(120)), ..Limits::default() },
+        limits: Limits {
+            max_time: Some(std::time::Duration::from_secs(120)),
+            ..Limits::default()
+        },
     };
     let solved = session.solve(&init, &goal, &search)?;
-    let summary = write_run(out, &session, &init, &goal, &solved, Some(problem.optimal_length))?;
+    let summary = write_run(
+        out,
+        &session,
+        &init,
+        &goal,
+        &solved,
+        Some(problem.optimal_length),
+    )?;
     Ok(match (&summary.length, &summary.verdict) {
         (Some(n), Some(v)) if v.valid => format!(
             "found a {n}-step plan; the simulator says it is valid and {} (optimal: {})",
             if v.optimal { "optimal" } else { "not optimal" },
             problem.optimal_length
         ),
-        (Some(n), Some(v)) => format!("found a {n}-step plan, but it is invalid: {}", v.failure.clone().unwrap_or_default()),
-        _ => format!("no plan found ({}); try more epochs or transitions", summary.outcome),
+        (Some(n), Some(v)) => format!(
+            "found a {n}-step plan, but it is invalid: {}",
+            v.failure.clone().unwrap_or_default()
+        ),
+        _ => format!(
+            "no plan found ({}); try more epochs or transitions",
+            summary.outcome
+        ),
     })
 }

@@ -2,8 +2,11 @@
 //! library. Nothing below this module knows about clap.
 
 mod data;
+mod demo;
+mod plan;
 mod progress;
 mod solve;
+mod train;
 
 use clap::{Parser, Subcommand};
 
@@ -19,9 +22,11 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// The subcommands.
+/// The subcommands, in pipeline order.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Everything, small, on the CPU: generate, train, plan a problem, show the pictures.
+    Demo(demo::DemoArgs),
     /// Render image transition pairs (state, one move later) into a dataset.
     Generate(data::GenerateArgs),
     /// Make planning problems (start and goal pictures) at known optimal distances.
@@ -32,6 +37,20 @@ pub enum Command {
     Parse(data::ParseArgs),
     /// List the built-in domain presets.
     Domains,
+    /// Learn bits and actions (a Cube-Space AutoEncoder) from a dataset, then extract STRIPS actions.
+    Train(train::TrainArgs),
+    /// Measure a trained model on a dataset of its domain.
+    Report(train::ReportArgs),
+    /// Print the bits a trained model gives to pictures.
+    Encode(train::EncodeArgs),
+    /// Draw the picture a trained model gives to bits.
+    Decode(train::DecodeArgs),
+    /// Write a trained model's actions as PDDL (and a problem from two pictures).
+    Export(plan::ExportArgs),
+    /// Plan from a start picture to a goal picture; write the plan as text, pictures and PDDL.
+    Plan(plan::PlanArgs),
+    /// Plan every problem of a problem set and judge the plans: found, valid, optimal.
+    Eval(plan::EvalArgs),
     /// Plan on PDDL files with A* or greedy search (writes the plan like Fast Downward).
     Solve(solve::SolveArgs),
     /// Check a plan file (from any planner) against a domain and problem.
@@ -41,11 +60,19 @@ pub enum Command {
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
+        Command::Demo(args) => demo::demo(&args),
         Command::Generate(args) => data::generate(&args),
         Command::Problems(args) => data::problems(&args),
         Command::Render(args) => data::render(&args),
         Command::Parse(args) => data::parse(&args),
         Command::Domains => data::list_domains(),
+        Command::Train(args) => train::train(&args),
+        Command::Report(args) => train::report(&args),
+        Command::Encode(args) => train::encode(&args),
+        Command::Decode(args) => train::decode(&args),
+        Command::Export(args) => plan::export(&args),
+        Command::Plan(args) => plan::plan(&args),
+        Command::Eval(args) => plan::eval(&args),
         Command::Solve(args) => solve::solve(&args),
         Command::Validate(args) => solve::validate(&args),
     }

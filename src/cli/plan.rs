@@ -69,10 +69,17 @@ pub struct SearchArgs {
 impl SearchArgs {
     fn config(&self) -> anyhow::Result<SearchConfig> {
         if !(self.time_limit > 0.0 && self.time_limit.is_finite()) {
-            anyhow::bail!("--time-limit must be a positive number of seconds, not {}", self.time_limit);
+            anyhow::bail!(
+                "--time-limit must be a positive number of seconds, not {}",
+                self.time_limit
+            );
         }
         Ok(SearchConfig {
-            strategy: if self.greedy { Strategy::Greedy } else { Strategy::AStar },
+            strategy: if self.greedy {
+                Strategy::Greedy
+            } else {
+                Strategy::AStar
+            },
             heuristic: self.heuristic.into(),
             limits: Limits {
                 max_expansions: self.max_expansions,
@@ -158,7 +165,10 @@ pub fn export(args: &ExportArgs) -> anyhow::Result<()> {
     let session = Session::open(&args.model, &dev)?;
     create_dir(&args.out)?;
     let domain_path = args.out.join("domain.pddl");
-    write_atomic(&domain_path, write_domain(&session.strips, PDDL_DOMAIN).as_bytes())?;
+    write_atomic(
+        &domain_path,
+        write_domain(&session.strips, PDDL_DOMAIN).as_bytes(),
+    )?;
     let a: &ActionModel = &session.actions;
     println!(
         "wrote {} ({} actions from {} of {} labels, {} bits)",
@@ -169,10 +179,15 @@ pub fn export(args: &ExportArgs) -> anyhow::Result<()> {
         a.bits
     );
     if let (Some(init), Some(goal)) = (&args.init, &args.goal) {
-        let bits = session.model.encode(&[session.read_picture(init)?, session.read_picture(goal)?])?;
+        let bits = session
+            .model
+            .encode(&[session.read_picture(init)?, session.read_picture(goal)?])?;
         let task = session.task(&bits[0], &bits[1])?;
         let path = args.out.join("problem.pddl");
-        write_atomic(&path, write_problem(&task, PDDL_DOMAIN, "problem").as_bytes())?;
+        write_atomic(
+            &path,
+            write_problem(&task, PDDL_DOMAIN, "problem").as_bytes(),
+        )?;
         println!("wrote {}", path.display());
     }
     Ok(())
@@ -180,8 +195,12 @@ pub fn export(args: &ExportArgs) -> anyhow::Result<()> {
 
 pub fn plan(args: &PlanArgs) -> anyhow::Result<()> {
     let session = Session::open(&args.model, &device(args.search.device.into())?)?;
-    let init = session.read_picture(&args.init).with_context(|| "--init".to_string())?;
-    let goal = session.read_picture(&args.goal).with_context(|| "--goal".to_string())?;
+    let init = session
+        .read_picture(&args.init)
+        .with_context(|| "--init".to_string())?;
+    let goal = session
+        .read_picture(&args.goal)
+        .with_context(|| "--goal".to_string())?;
     let solved = session.solve(&init, &goal, &args.search.config()?)?;
     let summary = write_run(&args.out, &session, &init, &goal, &solved, None)?;
     let s = &solved.stats;
@@ -195,16 +214,32 @@ pub fn plan(args: &PlanArgs) -> anyhow::Result<()> {
     );
     match &summary.length {
         Some(n) => println!("plan of {n} steps: {}", summary.plan.join(" ")),
-        None => println!("no plan: the learned model {}", if summary.outcome == "unsolvable" { "has no path from the start to the goal" } else { "search hit a limit" }),
+        None => println!(
+            "no plan: the learned model {}",
+            if summary.outcome == "unsolvable" {
+                "has no path from the start to the goal"
+            } else {
+                "search hit a limit"
+            }
+        ),
     }
     if let Some(v) = &summary.verdict {
-        let opt = summary.optimal_length.map_or("unknown".into(), |n| n.to_string());
+        let opt = summary
+            .optimal_length
+            .map_or("unknown".into(), |n| n.to_string());
         match &v.failure {
-            None => println!("judged by the {} simulator: valid, {} (optimal length {opt})", session.preset, if v.optimal { "optimal" } else { "not optimal" }),
+            None => println!(
+                "judged by the {} simulator: valid, {} (optimal length {opt})",
+                session.preset,
+                if v.optimal { "optimal" } else { "not optimal" }
+            ),
             Some(why) => println!("judged by the {} simulator: INVALID: {why}", session.preset),
         }
     } else if summary.true_init.is_none() || summary.true_goal.is_none() {
-        println!("not judged: the {} parser cannot read the start or goal picture", session.preset);
+        println!(
+            "not judged: the {} parser cannot read the start or goal picture",
+            session.preset
+        );
     }
     println!("wrote plan files to {}", args.out.display());
     if summary.length.is_none() {
@@ -215,16 +250,29 @@ pub fn plan(args: &PlanArgs) -> anyhow::Result<()> {
 
 pub fn eval(args: &EvalArgs) -> anyhow::Result<()> {
     let session = Session::open(&args.model, &device(args.search.device.into())?)?;
-    let opts = EvalOptions { search: args.search.config()?, noise: args.noise, seed: args.seed };
+    let opts = EvalOptions {
+        search: args.search.config()?,
+        noise: args.noise,
+        seed: args.seed,
+    };
     if !(0.0..=1.0).contains(&args.noise) {
         anyhow::bail!("--noise must be between 0 and 1, not {}", args.noise);
     }
-    let total = crate::data::problems::ProblemSet::load(&args.problems)?.problems.len();
+    let total = crate::data::problems::ProblemSet::load(&args.problems)?
+        .problems
+        .len();
     let progress = bar("planning", total as u64);
     let report = evaluate(&session, &args.problems, &opts, |_| progress.inc(1))?;
     progress.finish_and_clear();
-    let run_name = args.model.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "run".into());
-    let out = args.out.clone().unwrap_or_else(|| args.problems.join(format!("eval-{run_name}")));
+    let run_name = args
+        .model
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "run".into());
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| args.problems.join(format!("eval-{run_name}")));
     report.save(&out)?;
     println!("{}", report.markdown());
     println!("wrote eval.csv, eval.json and eval.md to {}", out.display());

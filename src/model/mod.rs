@@ -20,6 +20,10 @@ pub mod plot;
 pub mod quality;
 pub mod run;
 pub mod train;
+pub mod workflow;
 
-pub use infer::Model;
+#[cfg(test)]
+mod tests;
+
 pub use config::{Arch, ModelConfig, OptimizerKind, Output, Preset, TrainConfig, Variant};
+pub use infer::Model;

@@ -95,18 +95,26 @@ pub fn extract(model: &Model, data: &Dataset) -> anyhow::Result<ActionModel> {
     let f = model.bits();
     let apply_zero = model.apply(&vec![vec![0u8; f]; used.len()], &used)?;
     let apply_one = model.apply(&vec![vec![1u8; f]; used.len()], &used)?;
-    let source = if model.has_regression() { PreconditionSource::Regression } else { PreconditionSource::Data };
+    let source = if model.has_regression() {
+        PreconditionSource::Regression
+    } else {
+        PreconditionSource::Data
+    };
     let (reg_zero, reg_one) = match source {
-        PreconditionSource::Regression => {
-            (model.regress(&vec![vec![0u8; f]; used.len()], &used)?, model.regress(&vec![vec![1u8; f]; used.len()], &used)?)
-        }
+        PreconditionSource::Regression => (
+            model.regress(&vec![vec![0u8; f]; used.len()], &used)?,
+            model.regress(&vec![vec![1u8; f]; used.len()], &used)?,
+        ),
         PreconditionSource::Data => (Vec::new(), Vec::new()),
     };
     let mut learned = Vec::with_capacity(used.len());
     for (k, &label) in used.iter().enumerate() {
         let (pre_pos, pre_neg) = match source {
             PreconditionSource::Data => preconditions_from_data(&by_label[&label]),
-            PreconditionSource::Regression => (to_bools(&reg_zero[k]), reg_one[k].iter().map(|&b| b == 0).collect()),
+            PreconditionSource::Regression => (
+                to_bools(&reg_zero[k]),
+                reg_one[k].iter().map(|&b| b == 0).collect(),
+            ),
         };
         learned.push(LearnedAction {
             label,
@@ -129,7 +137,11 @@ pub fn extract(model: &Model, data: &Dataset) -> anyhow::Result<ActionModel> {
 }
 
 fn saved(c: &CompiledAction, observed: impl Fn(usize) -> usize) -> SavedAction {
-    let label = c.name[1..].split(['+', '-']).next().and_then(|s| s.parse().ok()).unwrap_or(0);
+    let label = c.name[1..]
+        .split(['+', '-'])
+        .next()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
     SavedAction {
         name: c.name.clone(),
         label,
@@ -167,7 +179,9 @@ impl ActionModel {
             .actions
             .iter()
             .map(|a| {
-                let m = |s: &str, what: &str| mask_bools(s, f, &format!("{ACTIONS}: {what} of action {}", a.name));
+                let m = |s: &str, what: &str| {
+                    mask_bools(s, f, &format!("{ACTIONS}: {what} of action {}", a.name))
+                };
                 Ok(StripsAction::from_bools(
                     a.name.clone(),
                     &m(&a.pre_pos, "pre_pos")?,

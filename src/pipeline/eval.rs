@@ -67,7 +67,12 @@ pub struct EvalOptions {
 }
 
 /// Plans and judges every problem in `dir`; `progress` is called after each.
-pub fn evaluate(session: &Session, dir: &Path, opts: &EvalOptions, mut progress: impl FnMut(&Row)) -> anyhow::Result<Report> {
+pub fn evaluate(
+    session: &Session,
+    dir: &Path,
+    opts: &EvalOptions,
+    mut progress: impl FnMut(&Row),
+) -> anyhow::Result<Report> {
     let set = ProblemSet::load(dir)?;
     if set.domain.build()?.shape() != session.domain.shape() || set.preset != session.preset {
         anyhow::bail!(
@@ -87,7 +92,13 @@ pub fn evaluate(session: &Session, dir: &Path, opts: &EvalOptions, mut progress:
         goal.add_noise(opts.noise, &mut noise_rng);
         let solved = session.solve(&init, &goal, &opts.search)?;
         let judged = (!solved.pictures.is_empty()).then(|| {
-            super::judge::judge(session.domain.as_ref(), &solved.pictures, &problem.init_code, &problem.goal_code, problem.optimal_length)
+            super::judge::judge(
+                session.domain.as_ref(),
+                &solved.pictures,
+                &problem.init_code,
+                &problem.goal_code,
+                problem.optimal_length,
+            )
         });
         let found = matches!(solved.outcome, Outcome::Plan(_));
         let row = Row {
@@ -107,7 +118,11 @@ pub fn evaluate(session: &Session, dir: &Path, opts: &EvalOptions, mut progress:
         progress(&row);
         rows.push(row);
     }
-    Ok(Report { preset: set.preset, noise: opts.noise, rows })
+    Ok(Report {
+        preset: set.preset,
+        noise: opts.noise,
+        rows,
+    })
 }
 
 /// Counts over a group of rows.
@@ -120,7 +135,10 @@ fn line(label: &str, rows: &[&Row]) -> String {
         if found.is_empty() {
             "–".to_string()
         } else {
-            format!("{:.1}", found.iter().map(|r| f(r)).sum::<f64>() / found.len() as f64)
+            format!(
+                "{:.1}",
+                found.iter().map(|r| f(r)).sum::<f64>() / found.len() as f64
+            )
         }
     };
     format!(
@@ -183,7 +201,12 @@ impl Report {
         }
         write_atomic(&out.join("eval.csv"), csv.as_bytes())?;
         write_json(&out.join("eval.json"), self)?;
-        let md = format!("# {} (noise σ = {})\n\n{}", self.preset, self.noise, self.markdown());
+        let md = format!(
+            "# {} (noise σ = {})\n\n{}",
+            self.preset,
+            self.noise,
+            self.markdown()
+        );
         write_atomic(&out.join("eval.md"), md.as_bytes())
     }
 }

@@ -68,7 +68,18 @@ pub fn outcome_name(o: &Outcome) -> String {
 /// Judges `solved` against the ground truth: the true start and goal are what
 /// the parser reads from the input pictures; the optimum is `optimal` if known,
 /// else found by breadth-first search (bounded).
-pub fn verdict(session: &Session, init: &Image, goal: &Image, solved: &Solved, optimal: Option<usize>) -> (Option<String>, Option<String>, Option<usize>, Option<Verdict>) {
+pub fn verdict(
+    session: &Session,
+    init: &Image,
+    goal: &Image,
+    solved: &Solved,
+    optimal: Option<usize>,
+) -> (
+    Option<String>,
+    Option<String>,
+    Option<usize>,
+    Option<Verdict>,
+) {
     let d = session.domain.as_ref();
     let (ti, tg) = (session.true_state(init), session.true_state(goal));
     let fmt = |s: &Option<Vec<u8>>| s.as_ref().map(|s| d.format(s));
@@ -76,16 +87,30 @@ pub fn verdict(session: &Session, init: &Image, goal: &Image, solved: &Solved, o
         return (fmt(&ti), fmt(&tg), optimal, None);
     };
     let optimal = optimal.or_else(|| distance(i, g, OPTIMUM_SEARCH_LIMIT, |s| d.successors(s)));
-    let verdict = (!solved.pictures.is_empty()).then(|| judge(d, &solved.pictures, i, g, optimal.unwrap_or(usize::MAX)));
+    let verdict = (!solved.pictures.is_empty())
+        .then(|| judge(d, &solved.pictures, i, g, optimal.unwrap_or(usize::MAX)));
     (fmt(&ti), fmt(&tg), optimal, verdict)
 }
 
 /// Writes every file of a planning run into `out` and returns the summary.
-pub fn write_run(out: &Path, session: &Session, init: &Image, goal: &Image, solved: &Solved, optimal: Option<usize>) -> anyhow::Result<Summary> {
+pub fn write_run(
+    out: &Path,
+    session: &Session,
+    init: &Image,
+    goal: &Image,
+    solved: &Solved,
+    optimal: Option<usize>,
+) -> anyhow::Result<Summary> {
     create_dir(out)?;
     let task = session.task(&solved.init, &solved.goal)?;
-    write_atomic(&out.join("domain.pddl"), write_domain(&session.strips, PDDL_DOMAIN).as_bytes())?;
-    write_atomic(&out.join("problem.pddl"), write_problem(&task, PDDL_DOMAIN, "problem").as_bytes())?;
+    write_atomic(
+        &out.join("domain.pddl"),
+        write_domain(&session.strips, PDDL_DOMAIN).as_bytes(),
+    )?;
+    write_atomic(
+        &out.join("problem.pddl"),
+        write_problem(&task, PDDL_DOMAIN, "problem").as_bytes(),
+    )?;
     if !solved.steps.is_empty() || matches!(solved.outcome, Outcome::Plan(_)) {
         let mut text: String = solved.steps.iter().map(|s| format!("({s})\n")).collect();
         text.push_str(&format!("; cost = {} (unit cost)\n", solved.steps.len()));
@@ -93,7 +118,8 @@ pub fn write_run(out: &Path, session: &Session, init: &Image, goal: &Image, solv
         strip(init, &solved.pictures, goal, 4)?.save_png(&out.join("plan.png"))?;
         write_gif(&out.join("plan.gif"), &solved.pictures, 4, 500)?;
     }
-    let (true_init, true_goal, optimal_length, verdict) = verdict(session, init, goal, solved, optimal);
+    let (true_init, true_goal, optimal_length, verdict) =
+        verdict(session, init, goal, solved, optimal);
     let summary = Summary {
         outcome: outcome_name(&solved.outcome),
         length: matches!(solved.outcome, Outcome::Plan(_)).then_some(solved.steps.len()),

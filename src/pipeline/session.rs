@@ -49,14 +49,32 @@ impl Session {
         let model = Model::load(run, device)?;
         let actions = ActionModel::load(run)?;
         if actions.bits != model.bits() {
-            bail!("{}: the action model has {} bits, the network {}", run.display(), actions.bits, model.bits());
+            bail!(
+                "{}: the action model has {} bits, the network {}",
+                run.display(),
+                actions.bits,
+                model.bits()
+            );
         }
         let strips = actions.strips()?;
         let config: DomainConfig = serde_json::from_value(model.config.data.domain.clone())
-            .with_context(|| format!("{}: the training domain in config.json is not readable", run.display()))?;
-        let domain = config.build().with_context(|| format!("cannot rebuild the training domain of {}", run.display()))?;
+            .with_context(|| {
+                format!(
+                    "{}: the training domain in config.json is not readable",
+                    run.display()
+                )
+            })?;
+        let domain = config
+            .build()
+            .with_context(|| format!("cannot rebuild the training domain of {}", run.display()))?;
         let preset = model.config.data.preset.clone();
-        Ok(Session { model, actions, strips, domain, preset })
+        Ok(Session {
+            model,
+            actions,
+            strips,
+            domain,
+            preset,
+        })
     }
 
     /// Reads a start or goal picture, which must have the model's size.
@@ -68,11 +86,20 @@ impl Session {
     /// The STRIPS task from `init` to `goal` (complete goal state, as Latplan).
     pub fn task(&self, init: &[u8], goal: &[u8]) -> anyhow::Result<StripsTask> {
         let b = |z: &[u8]| BitState::from_bools(&super::actions::to_bools(z));
-        Ok(StripsTask::with_full_goal(self.strips.clone(), b(init), b(goal))?)
+        Ok(StripsTask::with_full_goal(
+            self.strips.clone(),
+            b(init),
+            b(goal),
+        )?)
     }
 
     /// Encodes `init` and `goal`, searches, and decodes the plan's states.
-    pub fn solve(&self, init: &Image, goal: &Image, search: &SearchConfig) -> anyhow::Result<Solved> {
+    pub fn solve(
+        &self,
+        init: &Image,
+        goal: &Image,
+        search: &SearchConfig,
+    ) -> anyhow::Result<Solved> {
         let bits = self.model.encode(&[init.clone(), goal.clone()])?;
         let (zi, zg) = (bits[0].clone(), bits[1].clone());
         let task = self.task(&zi, &zg)?;
@@ -80,12 +107,28 @@ impl Session {
         let (mut steps, mut states, mut pictures) = (Vec::new(), Vec::new(), Vec::new());
         if let Outcome::Plan(plan) = &result.outcome {
             let ops: Vec<usize> = plan.ops.iter().map(|&o| o as usize).collect();
-            let visited = task.replay(&ops).map_err(|k| anyhow::anyhow!("internal error: plan step {k} does not replay"))?;
-            steps = ops.iter().map(|&o| self.strips.actions()[o].name.clone()).collect();
-            states = visited.iter().map(|s| s.to_bools().into_iter().map(u8::from).collect()).collect();
+            let visited = task
+                .replay(&ops)
+                .map_err(|k| anyhow::anyhow!("internal error: plan step {k} does not replay"))?;
+            steps = ops
+                .iter()
+                .map(|&o| self.strips.actions()[o].name.clone())
+                .collect();
+            states = visited
+                .iter()
+                .map(|s| s.to_bools().into_iter().map(u8::from).collect())
+                .collect();
             pictures = self.model.decode(&states)?;
         }
-        Ok(Solved { init: zi, goal: zg, outcome: result.outcome, stats: result.stats, steps, states, pictures })
+        Ok(Solved {
+            init: zi,
+            goal: zg,
+            outcome: result.outcome,
+            stats: result.stats,
+            steps,
+            states,
+            pictures,
+        })
     }
 
     /// The true state a picture shows, if the domain's parser reads one.

@@ -96,18 +96,30 @@ pub struct SearchResult {
 }
 
 /// A* search on `space` with `heuristic`, within `limits`.
-pub fn astar<S: SearchSpace, H: Heuristic>(space: &S, heuristic: &mut H, limits: Limits) -> SearchResult {
+pub fn astar<S: SearchSpace, H: Heuristic>(
+    space: &S,
+    heuristic: &mut H,
+    limits: Limits,
+) -> SearchResult {
     best_first(space, heuristic, Strategy::AStar, limits)
 }
 
 /// Best-first search on `space` with `heuristic`, within `limits`.
-pub fn best_first<S: SearchSpace, H: Heuristic>(space: &S, heuristic: &mut H, strategy: Strategy, limits: Limits) -> SearchResult {
+pub fn best_first<S: SearchSpace, H: Heuristic>(
+    space: &S,
+    heuristic: &mut H,
+    strategy: Strategy,
+    limits: Limits,
+) -> SearchResult {
     let mut search = Search::new(space, strategy, limits);
     let outcome = search.run(heuristic);
     search.stats.search_time = search.start.elapsed();
     search.stats.states = search.table.len() as u64;
     search.stats.memory_bytes = search.stats.memory_bytes.max(search.bytes());
-    SearchResult { outcome, stats: search.stats }
+    SearchResult {
+        outcome,
+        stats: search.stats,
+    }
 }
 
 /// The state of one search: registered states with their g, h, parent and
@@ -160,7 +172,8 @@ impl<'a, S: SearchSpace> Search<'a, S> {
         let mut succ = vec![0u64; self.space.words()];
         while let Some((key, id)) = self.open.pop() {
             let i = id as usize;
-            if self.closed[i] || (self.strategy == Strategy::AStar && key != self.g[i] + self.h[i]) {
+            if self.closed[i] || (self.strategy == Strategy::AStar && key != self.g[i] + self.h[i])
+            {
                 continue;
             }
             if last_f.is_some_and(|f| key > f) {
@@ -182,7 +195,13 @@ impl<'a, S: SearchSpace> Search<'a, S> {
 
     /// Generates every successor of `id`, registering new states and
     /// improving the g of known ones (A*).
-    fn expand<H: Heuristic>(&mut self, id: u32, heuristic: &mut H, ops: &mut Vec<u32>, succ: &mut [u64]) {
+    fn expand<H: Heuristic>(
+        &mut self,
+        id: u32,
+        heuristic: &mut H,
+        ops: &mut Vec<u32>,
+        succ: &mut [u64],
+    ) {
         ops.clear();
         self.space.applicable(self.table.get(id), ops);
         let g_parent = self.g[id as usize];
@@ -234,24 +253,39 @@ impl<'a, S: SearchSpace> Search<'a, S> {
     }
 
     fn limit_reached(&mut self) -> Option<LimitKind> {
-        if self.limits.max_expansions.is_some_and(|m| self.stats.expanded >= m) {
+        if self
+            .limits
+            .max_expansions
+            .is_some_and(|m| self.stats.expanded >= m)
+        {
             return Some(LimitKind::Expansions);
         }
         if self.stats.expanded % 512 != 0 {
             return None;
         }
-        if self.limits.max_time.is_some_and(|t| self.start.elapsed() >= t) {
+        if self
+            .limits
+            .max_time
+            .is_some_and(|t| self.start.elapsed() >= t)
+        {
             return Some(LimitKind::Time);
         }
         let bytes = self.bytes();
         self.stats.memory_bytes = self.stats.memory_bytes.max(bytes);
-        self.limits.max_memory_bytes.is_some_and(|m| bytes > m).then_some(LimitKind::Memory)
+        self.limits
+            .max_memory_bytes
+            .is_some_and(|m| bytes > m)
+            .then_some(LimitKind::Memory)
     }
 
     /// Bytes of the search's own data structures.
     fn bytes(&self) -> usize {
         let per_state = self.g.capacity() * 4 + self.h.capacity() * 4 + self.parent.capacity() * 4;
-        self.table.bytes() + per_state + self.op.capacity() * 4 + self.closed.capacity() + self.open.len() * 4
+        self.table.bytes()
+            + per_state
+            + self.op.capacity() * 4
+            + self.closed.capacity()
+            + self.open.len() * 4
     }
 
     fn extract_plan(&self, goal: u32) -> Plan {
@@ -262,6 +296,9 @@ impl<'a, S: SearchSpace> Search<'a, S> {
             id = self.parent[id as usize];
         }
         ops.reverse();
-        Plan { ops, cost: u64::from(self.g[goal as usize]) }
+        Plan {
+            ops,
+            cost: u64::from(self.g[goal as usize]),
+        }
     }
 }

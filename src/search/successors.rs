@@ -31,7 +31,10 @@ pub struct SuccessorGenerator {
 impl SuccessorGenerator {
     /// The tree for actions whose preconditions are `preconditions[op]`.
     pub fn new(preconditions: &[Vec<Literal>]) -> Self {
-        let mut gen = Self { nodes: Vec::new(), ops: Vec::new() };
+        let mut gen = Self {
+            nodes: Vec::new(),
+            ops: Vec::new(),
+        };
         let sorted: Vec<Vec<Literal>> = preconditions
             .iter()
             .map(|l| {
@@ -41,7 +44,11 @@ impl SuccessorGenerator {
                 l
             })
             .collect();
-        let entries: Vec<(u32, &[Literal])> = sorted.iter().enumerate().map(|(op, l)| (op as u32, l.as_slice())).collect();
+        let entries: Vec<(u32, &[Literal])> = sorted
+            .iter()
+            .enumerate()
+            .map(|(op, l)| (op as u32, l.as_slice()))
+            .collect();
         if !entries.is_empty() {
             gen.build(entries);
         }
@@ -52,11 +59,24 @@ impl SuccessorGenerator {
     /// returns its node id.
     fn build(&mut self, entries: Vec<(u32, &[Literal])>) -> u32 {
         let id = self.nodes.len() as u32;
-        self.nodes.push(Node { ops: (0, 0), bit: NONE, children: [NONE; 3] });
+        self.nodes.push(Node {
+            ops: (0, 0),
+            bit: NONE,
+            children: [NONE; 3],
+        });
         let start = self.ops.len() as u32;
-        self.ops.extend(entries.iter().filter(|(_, l)| l.is_empty()).map(|&(op, _)| op));
+        self.ops.extend(
+            entries
+                .iter()
+                .filter(|(_, l)| l.is_empty())
+                .map(|&(op, _)| op),
+        );
         self.nodes[id as usize].ops = (start, self.ops.len() as u32);
-        let Some(bit) = entries.iter().filter_map(|(_, l)| l.first().map(|&(b, _)| b)).min() else {
+        let Some(bit) = entries
+            .iter()
+            .filter_map(|(_, l)| l.first().map(|&(b, _)| b))
+            .min()
+        else {
             return id;
         };
         let mut groups: [Vec<(u32, &[Literal])>; 3] = Default::default();
@@ -127,14 +147,18 @@ mod tests {
             let pres: Vec<Vec<Literal>> = (0..300)
                 .map(|_| {
                     let n = rng.random_range(0..6);
-                    (0..n).map(|_| (rng.random_range(0..bits as u32), rng.random_bool(0.5))).collect()
+                    (0..n)
+                        .map(|_| (rng.random_range(0..bits as u32), rng.random_bool(0.5)))
+                        .collect()
                 })
                 .collect();
             let gen = SuccessorGenerator::new(&pres);
             for _ in 0..200 {
                 let state: Vec<u64> = (0..bits.div_ceil(64)).map(|_| rng.random()).collect();
                 let holds = |&(b, v): &Literal| (state[b as usize / 64] >> (b % 64) & 1 == 1) == v;
-                let expect: Vec<u32> = (0..pres.len() as u32).filter(|&op| pres[op as usize].iter().all(holds)).collect();
+                let expect: Vec<u32> = (0..pres.len() as u32)
+                    .filter(|&op| pres[op as usize].iter().all(holds))
+                    .collect();
                 let mut got = Vec::new();
                 gen.applicable(&state, &mut got);
                 got.sort_unstable();

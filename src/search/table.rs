@@ -28,7 +28,12 @@ fn hash_words(state: &[u64]) -> u64 {
 impl StateTable {
     /// An empty table for states of `words` words.
     pub fn new(words: usize) -> Self {
-        Self { words, arena: Vec::new(), slots: vec![EMPTY; 1024], len: 0 }
+        Self {
+            words,
+            arena: Vec::new(),
+            slots: vec![EMPTY; 1024],
+            len: 0,
+        }
     }
 
     /// Number of states stored.

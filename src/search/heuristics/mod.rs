@@ -57,7 +57,10 @@ struct GoalMasks {
 
 impl GoalMasks {
     fn new(task: &StripsTask) -> Self {
-        Self { pos: task.goal_pos.words().to_vec(), neg: task.goal_neg.words().to_vec() }
+        Self {
+            pos: task.goal_pos.words().to_vec(),
+            neg: task.goal_neg.words().to_vec(),
+        }
     }
 
     /// Number of goal literals `state` violates.
@@ -81,15 +84,28 @@ pub struct Blind {
 impl Blind {
     /// The blind heuristic of `task`.
     pub fn new(task: &StripsTask) -> Self {
-        let min_cost = task.model.actions().iter().map(|a| a.cost).min().unwrap_or(0);
-        Self { goal: GoalMasks::new(task), min_cost }
+        let min_cost = task
+            .model
+            .actions()
+            .iter()
+            .map(|a| a.cost)
+            .min()
+            .unwrap_or(0);
+        Self {
+            goal: GoalMasks::new(task),
+            min_cost,
+        }
     }
 }
 
 impl Heuristic for Blind {
     #[inline]
     fn estimate(&mut self, state: &[u64]) -> Option<u32> {
-        Some(if self.goal.unsatisfied(state) == 0 { 0 } else { self.min_cost })
+        Some(if self.goal.unsatisfied(state) == 0 {
+            0
+        } else {
+            self.min_cost
+        })
     }
 }
 
@@ -102,7 +118,9 @@ pub struct GoalCount {
 impl GoalCount {
     /// The goal-count heuristic of `task`.
     pub fn new(task: &StripsTask) -> Self {
-        Self { goal: GoalMasks::new(task) }
+        Self {
+            goal: GoalMasks::new(task),
+        }
     }
 }
 

@@ -1,0 +1,331 @@
+//! `train`, `report`, `encode` and `decode`: the learned model on the command line.
+
+use std::ops::ControlFlow;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use candle_core::Device;
+use clap::{Args, ValueEnum};
+use indicatif::ProgressBar;
+
+use super::progress::bar;
+use crate::domain::Image;
+use crate::model::quality::QualityReport;
+use crate::model::train::{Event, Observer};
+use crate::model::workflow::{self, DeviceChoice, Part, TrainOptions};
+use crate::model::{Model, Preset};
+
+/// Network presets.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum PresetArg {
+    /// Small MLP, AMA3+: the CPU preset (8-puzzle, LightsOut 4×4).
+    CpuMlp,
+    /// The CPU MLP with the AMA4+ regression network.
+    CpuMlpAma4,
+    /// A very small MLP for LightsOut 3×3 or the 3×2 puzzle.
+    Tiny,
+    /// Latplan's convolutional AMA3+ (for a GPU).
+    Conv,
+    /// Latplan's convolutional AMA4+ (for a GPU).
+    ConvAma4,
+}
+
+impl From<PresetArg> for Preset {
+    fn from(p: PresetArg) -> Self {
+        match p {
+            PresetArg::CpuMlp => Preset::CpuMlp,
+            PresetArg::CpuMlpAma4 => Preset::CpuMlpAma4,
+            PresetArg::Tiny => Preset::Tiny,
+            PresetArg::Conv => Preset::Conv,
+            PresetArg::ConvAma4 => Preset::ConvAma4,
+        }
+    }
+}
+
+/// Where to compute.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum DeviceArg {
+    /// CUDA if compiled in and present, else the CPU.
+    Auto,
+    /// The CPU.
+    Cpu,
+    /// An NVIDIA GPU (needs `--features cuda`).
+    Cuda,
+}
+
+impl From<DeviceArg> for DeviceChoice {
+    fn from(d: DeviceArg) -> Self {
+        match d {
+            DeviceArg::Auto => DeviceChoice::Auto,
+            DeviceArg::Cpu => DeviceChoice::Cpu,
+            DeviceArg::Cuda => DeviceChoice::Cuda,
+        }
+    }
+}
+
+/// `latplan train`.
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// Dataset folder (from `latplan generate`).
+    #[arg(long, value_name = "DIR")]
+    pub data: PathBuf,
+    /// Run folder to create (or to continue with --resume).
+    #[arg(long, short = 'o', value_name = "RUN")]
+    pub out: PathBuf,
+    /// Network and schedule.
+    #[arg(long, value_enum, default_value = "cpu-mlp")]
+    pub preset: PresetArg,
+    /// Total epochs [default: the preset's].
+    #[arg(long)]
+    pub epochs: Option<usize>,
+    /// Seed of every random choice (same seed on the CPU = same curve).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Where to compute.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub device: DeviceArg,
+    /// Continue the run in --out from its last checkpoint (its own configuration is used).
+    #[arg(long)]
+    pub resume: bool,
+    /// CPU threads for the tensor kernels. One is fastest on a busy machine: with
+    /// other processes running, two threads measured up to 5× slower than one.
+    #[arg(long, default_value_t = 1)]
+    pub threads: usize,
+}
+
+/// `latplan report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Run folder.
+    #[arg(long, value_name = "RUN")]
+    pub model: PathBuf,
+    /// Dataset folder of the same domain.
+    #[arg(long, value_name = "DIR")]
+    pub data: PathBuf,
+    /// Which pairs to measure on.
+    #[arg(long, value_enum, default_value = "test")]
+    pub split: PartArg,
+    /// Where to compute.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub device: DeviceArg,
+}
+
+/// Dataset parts.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum PartArg {
+    /// Training pairs.
+    Train,
+    /// Validation pairs.
+    Val,
+    /// Held-out test pairs.
+    Test,
+}
+
+/// `latplan encode`.
+#[derive(Debug, Args)]
+pub struct EncodeArgs {
+    /// Run folder.
+    #[arg(long, value_name = "RUN")]
+    pub model: PathBuf,
+    /// Images to encode (each must have the model's size).
+    #[arg(required = true, value_name = "IMAGE")]
+    pub images: Vec<PathBuf>,
+}
+
+/// `latplan decode`.
+#[derive(Debug, Args)]
+pub struct DecodeArgs {
+    /// Run folder.
+    #[arg(long, value_name = "RUN")]
+    pub model: PathBuf,
+    /// The bits, e.g. 0110…, as many as the model has.
+    #[arg(long)]
+    pub bits: String,
+    /// PNG to write.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub out: PathBuf,
+}
+
+/// Draws a progress bar and prints one line per epoch above it.
+struct Progress {
+    bar: Option<ProgressBar>,
+    epochs: usize,
+}
+
+impl Observer for Progress {
+    fn event(&mut self, event: Event) -> ControlFlow<()> {
+        match event {
+            Event::Batch {
+                epoch,
+                done,
+                of,
+                loss,
+            } => {
+                let bar = self
+                    .bar
+                    .get_or_insert_with(|| bar("training", (self.epochs * of) as u64));
+                bar.set_position((epoch * of + done) as u64);
+                bar.set_message(format!("ep {epoch} loss {loss:.1}"));
+            }
+            Event::Epoch(row) => {
+                let line = format!(
+                    "epoch {:>4}  τ {:.3}  train loss {:>9.2}  val loss {:>9.2}  val recon {:>8.2}  val kl_succ {:>7.3}  {:>6.0} s",
+                    row.epoch, row.tau, row.train[0], row.val[0], row.val[2], row.val[5], row.seconds
+                );
+                match &self.bar {
+                    Some(bar) if !bar.is_hidden() => bar.println(line),
+                    _ => eprintln!("{line}"),
+                }
+            }
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+fn print_quality(q: &QualityReport) {
+    println!("quality on {} held-out pairs:", q.pairs);
+    println!(
+        "  reconstruction (decoded image parses to the true state): {:.2}%",
+        100.0 * q.reconstruction
+    );
+    println!(
+        "  successor prediction (APPLY(z0, a) == z1, bit-exact):     {:.2}%",
+        100.0 * q.successor
+    );
+    println!(
+        "  predicted successor decodes to the true next state:      {:.2}%",
+        100.0 * q.successor_image
+    );
+    println!(
+        "  action labels used:                                      {}",
+        q.actions_used
+    );
+    println!(
+        "  bits unchanged under pixel noise σ={}:                  {:.2}%",
+        q.stability_noise,
+        100.0 * q.stability
+    );
+}
+
+/// Runs `latplan train`.
+pub fn train(args: &TrainArgs) -> anyhow::Result<()> {
+    workflow::set_cpu_threads(args.threads)?;
+    let device = workflow::device(args.device.into())?;
+    let opts = TrainOptions {
+        preset: args.preset.into(),
+        epochs: args.epochs,
+        seed: args.seed,
+        resume: args.resume,
+    };
+    train_and_extract(&args.data, &args.out, &opts, &device)
+}
+
+/// Trains (or resumes) a run with a progress bar, prints its quality, then
+/// extracts its STRIPS action model from the dataset into `actions.json`.
+pub fn train_and_extract(
+    data: &Path,
+    out: &Path,
+    opts: &TrainOptions,
+    device: &Device,
+) -> anyhow::Result<()> {
+    let epochs = match (opts.resume, opts.epochs) {
+        (_, Some(e)) => e,
+        (true, None) => {
+            crate::model::run::RunDir::new(out)
+                .read_config()?
+                .train
+                .epochs
+        }
+        (false, None) => {
+            opts.preset
+                .configs(crate::domain::Shape::gray(1, 1), 0)
+                .1
+                .epochs
+        }
+    };
+    let mut progress = Progress { bar: None, epochs };
+    let (report, quality) = workflow::train(data, out, opts, device, &mut progress)?;
+    if let Some(bar) = &progress.bar {
+        bar.finish_and_clear();
+    }
+    let seconds = report.last.as_ref().map_or(0.0, |r| r.seconds);
+    println!(
+        "trained {} epochs in {seconds:.0} s; run written to {}",
+        report.epochs_done,
+        out.display()
+    );
+    if let Some(q) = quality {
+        print_quality(&q);
+        let model = Model::load(out, device)?;
+        let actions = crate::pipeline::actions::extract(&model, &workflow::load_dataset(data)?)?;
+        actions.save(out)?;
+        println!(
+            "extracted {} STRIPS actions ({} of {} labels used) into {}",
+            actions.actions.len(),
+            actions.labels_used,
+            actions.labels,
+            out.join(crate::pipeline::actions::ACTIONS).display()
+        );
+    }
+    Ok(())
+}
+
+/// Runs `latplan report`.
+pub fn report(args: &ReportArgs) -> anyhow::Result<()> {
+    let device = workflow::device(args.device.into())?;
+    let part = match args.split {
+        PartArg::Train => Part::Train,
+        PartArg::Val => Part::Val,
+        PartArg::Test => Part::Test,
+    };
+    print_quality(&workflow::report(&args.model, &args.data, part, &device)?);
+    Ok(())
+}
+
+/// Runs `latplan encode`: one line per image, `FILE BITS`.
+pub fn encode(args: &EncodeArgs) -> anyhow::Result<()> {
+    let model = Model::load(&args.model, &candle_core::Device::Cpu)?;
+    let shape = model.config.model.shape;
+    let images = args
+        .images
+        .iter()
+        .map(|p| Image::load_exact(p, shape))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    for (path, bits) in args.images.iter().zip(model.encode(&images)?) {
+        let text: String = bits
+            .iter()
+            .map(|b| if *b == 1 { '1' } else { '0' })
+            .collect();
+        println!("{} {text}", path.display());
+    }
+    Ok(())
+}
+
+/// Runs `latplan decode`.
+pub fn decode(args: &DecodeArgs) -> anyhow::Result<()> {
+    let model = Model::load(&args.model, &candle_core::Device::Cpu)?;
+    let bits: Vec<u8> = args
+        .bits
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| match c {
+            '0' => Ok(0),
+            '1' => Ok(1),
+            other => bail!("--bits may hold only 0 and 1, found {other:?}"),
+        })
+        .collect::<anyhow::Result<_>>()?;
+    if bits.len() != model.bits() {
+        bail!(
+            "--bits has {} bits, the model has {}",
+            bits.len(),
+            model.bits()
+        );
+    }
+    let image = model
+        .decode(&[bits])?
+        .pop()
+        .context("the decoder returned no image")?;
+    image.save_png(&args.out)?;
+    println!("wrote {}", args.out.display());
+    Ok(())
+}

@@ -1,0 +1,200 @@
+//! End-to-end tests of the model layer on real (small) datasets: a run
+//! resumed after a stop equals one that never stopped; a model directory with
+//! a corrupt weight file, or for another domain, gets a clear error; the
+//! inference API keeps its contracts.
+
+use std::ops::ControlFlow;
+use std::path::Path;
+
+use candle_core::Device;
+
+use super::run::{resume, train_new, DataInfo, RunConfig, TrainData, FORMAT_VERSION};
+use super::train::{Event, Observer, Silent, Split};
+use super::workflow::{check_same_domain, load_dataset};
+use super::{Arch, Model, Preset};
+use crate::data::dataset::Dataset;
+use crate::data::generate;
+use crate::domain::preset::Preset as DomainPreset;
+
+fn dataset(name: &str, n: usize, dir: &Path) -> Dataset {
+    let preset = DomainPreset::load(name).unwrap();
+    let ds = generate::dataset(&preset, n, 3, &indicatif::ProgressBar::hidden()).unwrap();
+    ds.save(dir).unwrap();
+    load_dataset(dir).unwrap()
+}
+
+/// A very small configuration so the tests are fast.
+fn small_config(ds: &Dataset, epochs: usize) -> RunConfig {
+    let (mut model, mut train) = Preset::Tiny.configs(ds.manifest.shape, 5);
+    model.arch = Arch::Mlp { hidden: vec![32] };
+    model.bits = 12;
+    model.actions = 16;
+    model.action_hidden = 32;
+    model.dropout = 0.1; // exercise the seeded dropout too
+    train.epochs = epochs;
+    train.anneal_epochs = 2;
+    train.batch = 20;
+    let data = DataInfo {
+        preset: ds.manifest.preset.clone(),
+        domain: serde_json::to_value(&ds.manifest.domain).unwrap(),
+        code_len: ds.manifest.code_len,
+    };
+    RunConfig {
+        format_version: FORMAT_VERSION,
+        model,
+        train,
+        data,
+    }
+}
+
+fn train_data(ds: &Dataset) -> TrainData<'_> {
+    let m = &ds.manifest;
+    TrainData {
+        pairs: super::data::Pairs {
+            shape: m.shape,
+            pre: &ds.pre,
+            suc: &ds.suc,
+        },
+        split: Split {
+            train: m.split.train_range(),
+            val: m.split.val_range(),
+        },
+    }
+}
+
+/// Stops training after `after` epochs, as a kill would (the checkpoint is written first).
+struct StopAfter(usize);
+
+impl Observer for StopAfter {
+    fn event(&mut self, event: Event) -> ControlFlow<()> {
+        match event {
+            Event::Epoch(row) if row.epoch + 1 >= self.0 => ControlFlow::Break(()),
+            _ => ControlFlow::Continue(()),
+        }
+    }
+}
+
+#[test]
+fn resuming_gives_the_same_result_as_not_stopping() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ds = dataset("lightsout3", 200, &tmp.path().join("data"));
+    let cfg = small_config(&ds, 3);
+    let data = train_data(&ds);
+    let dev = Device::Cpu;
+    let whole = tmp.path().join("whole");
+    let report = train_new(&whole, &cfg, &data, &dev, &mut Silent).unwrap();
+    assert_eq!((report.epochs_done, report.stopped), (3, false));
+
+    let split = tmp.path().join("split");
+    let first = train_new(&split, &cfg, &data, &dev, &mut StopAfter(1)).unwrap();
+    assert_eq!((first.epochs_done, first.stopped), (1, true));
+    let err = train_new(&split, &cfg, &data, &dev, &mut Silent).unwrap_err();
+    assert!(format!("{err:#}").contains("--resume"), "{err:#}");
+    let second = resume(&split, None, &data, &dev, &mut Silent).unwrap();
+    assert_eq!(second.epochs_done, 3);
+
+    let read = |dir: &Path| std::fs::read(dir.join("model.safetensors")).unwrap();
+    assert_eq!(read(&whole), read(&split), "weights differ after resuming");
+    let losses = |r: &super::train::TrainReport| r.last.as_ref().map(|l| (l.train, l.val)).unwrap();
+    assert_eq!(losses(&report), losses(&second));
+    let log = std::fs::read_to_string(split.join("log.csv")).unwrap();
+    assert_eq!(log.lines().count(), 4, "header and three epochs:\n{log}");
+    assert!(split.join("loss.png").is_file());
+}
+
+#[test]
+fn bad_model_directories_get_clear_errors() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ds = dataset("lightsout3", 100, &tmp.path().join("lo3"));
+    let cfg = small_config(&ds, 1);
+    let run = tmp.path().join("run");
+    train_new(&run, &cfg, &train_data(&ds), &Device::Cpu, &mut Silent).unwrap();
+    assert!(Model::load(&run, &Device::Cpu).is_ok());
+
+    let other = dataset("puzzle3x2-digits", 40, &tmp.path().join("p32"));
+    let err = check_same_domain(&cfg, &other, &run)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("lightsout3") && err.contains("puzzle3x2-digits"),
+        "{err}"
+    );
+
+    let weights = run.join("model.safetensors");
+    let bytes = std::fs::read(&weights).unwrap();
+    std::fs::write(&weights, &bytes[..bytes.len() / 2]).unwrap();
+    let err = format!("{:#}", Model::load(&run, &Device::Cpu).err().unwrap());
+    assert!(
+        err.contains("model.safetensors") && err.contains("corrupt"),
+        "{err}"
+    );
+
+    let missing = tmp.path().join("nothing");
+    let err = format!("{:#}", Model::load(&missing, &Device::Cpu).err().unwrap());
+    assert!(err.contains("not a model directory"), "{err}");
+}
+
+#[test]
+fn inference_api_keeps_its_contracts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ds = dataset("lightsout3", 100, &tmp.path().join("lo3"));
+    let cfg = small_config(&ds, 1);
+    let run = tmp.path().join("run");
+    train_new(&run, &cfg, &train_data(&ds), &Device::Cpu, &mut Silent).unwrap();
+    let model = Model::load(&run, &Device::Cpu).unwrap();
+    let images: Vec<_> = (0..5).map(|i| ds.pre_image(i)).collect();
+    let z = model.encode(&images).unwrap();
+    assert!(z.iter().all(|s| s.len() == 12 && s.iter().all(|&b| b <= 1)));
+    assert_eq!(
+        z,
+        model.encode(&images).unwrap(),
+        "eval mode is deterministic"
+    );
+    let decoded = model.decode(&z).unwrap();
+    assert_eq!(decoded[0].shape(), ds.manifest.shape);
+    let a = model.action_of(&z, &z).unwrap();
+    assert!(a.iter().all(|&l| l < 16));
+    // APPLY is STRIPS: per action, every bit is added, deleted or kept, whatever the state.
+    let zeros = vec![vec![0u8; 12]; 16];
+    let ones = vec![vec![1u8; 12]; 16];
+    let labels: Vec<usize> = (0..16).collect();
+    let (from0, from1) = (
+        model.apply(&zeros, &labels).unwrap(),
+        model.apply(&ones, &labels).unwrap(),
+    );
+    for s in &z {
+        let next = model.apply(&vec![s.clone(); 16], &labels).unwrap();
+        for (k, n) in next.iter().enumerate() {
+            for f in 0..12 {
+                let want = if from0[k][f] == 1 {
+                    1
+                } else if from1[k][f] == 0 {
+                    0
+                } else {
+                    s[f]
+                };
+                assert_eq!(n[f], want, "action {k} bit {f}");
+            }
+        }
+    }
+    assert!(
+        model.regress(&z, &a).is_err(),
+        "an AMA3+ model has no regression"
+    );
+    let ama4 = RunConfig {
+        model: super::ModelConfig {
+            variant: super::Variant::Ama4Plus,
+            ..cfg.model.clone()
+        },
+        ..cfg.clone()
+    };
+    let run4 = tmp.path().join("run4");
+    train_new(&run4, &ama4, &train_data(&ds), &Device::Cpu, &mut Silent).unwrap();
+    let model4 = Model::load(&run4, &Device::Cpu).unwrap();
+    let back = model4.regress(&z, &a).unwrap();
+    assert!(back.iter().all(|s| s.len() == 12));
+    assert!(model.apply(&z, &vec![99; 5]).is_err());
+    assert!(model.decode(&[vec![0u8; 3]]).is_err());
+    let wrong = crate::domain::Image::filled(crate::domain::Shape::gray(5, 5), 0.0);
+    assert!(model.encode(&[wrong]).is_err());
+}

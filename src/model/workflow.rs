@@ -1,0 +1,200 @@
+//! The model's commands as library functions over a dataset directory: train a
+//! new run or resume one, then measure it ([`super::quality`]); the CLI only
+//! turns its arguments into [`TrainOptions`] and draws progress.
+
+use std::path::Path;
+
+use anyhow::{bail, Context};
+use candle_core::Device;
+
+use super::config::Preset;
+use super::data::Pairs;
+use super::infer::Model;
+use super::quality::{assess, QualityReport, TrueStates};
+use super::run::{resume, train_new, DataInfo, RunConfig, RunDir, TrainData, FORMAT_VERSION};
+use super::train::{Observer, Split, TrainReport};
+use crate::data::dataset::Dataset;
+use crate::util::write_json;
+
+/// Where to compute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeviceChoice {
+    /// CUDA when compiled in and present, else the CPU.
+    Auto,
+    /// The CPU.
+    Cpu,
+    /// The first CUDA device (an error without the `cuda` feature or a GPU).
+    Cuda,
+}
+
+/// The device for `choice`: the one place the program picks it.
+pub fn device(choice: DeviceChoice) -> anyhow::Result<Device> {
+    match choice {
+        DeviceChoice::Cpu => Ok(Device::Cpu),
+        DeviceChoice::Cuda => Device::new_cuda(0).context(
+            "cannot use CUDA (build with `--features cuda` on a machine with an NVIDIA GPU)",
+        ),
+        DeviceChoice::Auto if candle_core::utils::cuda_is_available() => Ok(Device::new_cuda(0)?),
+        DeviceChoice::Auto => Ok(Device::Cpu),
+    }
+}
+
+/// Sets the number of CPU threads of the tensor kernels (candle's rayon pool
+/// reads `RAYON_NUM_THREADS` when it starts). Call before any tensor work; an
+/// explicit `RAYON_NUM_THREADS` in the environment wins.
+pub fn set_cpu_threads(threads: usize) -> anyhow::Result<()> {
+    if threads == 0 {
+        bail!("--threads must be at least 1");
+    }
+    if std::env::var_os("RAYON_NUM_THREADS").is_none() {
+        std::env::set_var("RAYON_NUM_THREADS", threads.to_string());
+    }
+    Ok(())
+}
+
+/// What `latplan train` was asked to do.
+#[derive(Debug, Clone)]
+pub struct TrainOptions {
+    /// Network and schedule (ignored when resuming: the run's own are used).
+    pub preset: Preset,
+    /// Total epochs instead of the preset's.
+    pub epochs: Option<usize>,
+    /// Seed of every random choice.
+    pub seed: u64,
+    /// Continue the run in the output directory from its last checkpoint.
+    pub resume: bool,
+}
+
+/// Which part of the dataset to measure on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    /// The training pairs.
+    Train,
+    /// The validation pairs.
+    Val,
+    /// The held-out test pairs.
+    Test,
+}
+
+/// Loads a dataset with context.
+pub fn load_dataset(dir: &Path) -> anyhow::Result<Dataset> {
+    Dataset::load(dir).with_context(|| format!("cannot load the dataset {}", dir.display()))
+}
+
+fn data_info(ds: &Dataset) -> anyhow::Result<DataInfo> {
+    Ok(DataInfo {
+        preset: ds.manifest.preset.clone(),
+        domain: serde_json::to_value(&ds.manifest.domain).context("cannot serialize the domain")?,
+        code_len: ds.manifest.code_len,
+    })
+}
+
+/// Fails unless `ds` shows the same domain (and image size) as the run `cfg` was trained on.
+pub fn check_same_domain(cfg: &RunConfig, ds: &Dataset, model_dir: &Path) -> anyhow::Result<()> {
+    let info = data_info(ds)?;
+    if info.domain != cfg.data.domain || ds.manifest.shape != cfg.model.shape {
+        bail!(
+            "the model {} was trained on `{}` ({}), but this dataset is `{}` ({})",
+            model_dir.display(),
+            cfg.data.preset,
+            cfg.model.shape,
+            info.preset,
+            ds.manifest.shape
+        );
+    }
+    Ok(())
+}
+
+fn pairs(ds: &Dataset) -> Pairs<'_> {
+    Pairs {
+        shape: ds.manifest.shape,
+        pre: &ds.pre,
+        suc: &ds.suc,
+    }
+}
+
+/// Trains (or resumes) the run `out` on the dataset `data`, then writes and
+/// returns its quality report on the test pairs (unless training was stopped).
+pub fn train(
+    data: &Path,
+    out: &Path,
+    opts: &TrainOptions,
+    device: &Device,
+    observer: &mut dyn Observer,
+) -> anyhow::Result<(TrainReport, Option<QualityReport>)> {
+    let ds = load_dataset(data)?;
+    let m = &ds.manifest;
+    let split = Split {
+        train: m.split.train_range(),
+        val: m.split.val_range(),
+    };
+    let td = TrainData {
+        pairs: pairs(&ds),
+        split,
+    };
+    let report = if opts.resume {
+        check_same_domain(&RunDir::new(out).read_config()?, &ds, out)?;
+        resume(out, opts.epochs, &td, device, observer)?
+    } else {
+        let (model, mut train) = opts.preset.configs(m.shape, opts.seed);
+        if let Some(e) = opts.epochs {
+            train.anneal_epochs = train.anneal_epochs.min(e * 2 / 3);
+            train.epochs = e;
+        }
+        let cfg = RunConfig {
+            format_version: FORMAT_VERSION,
+            model,
+            train,
+            data: data_info(&ds)?,
+        };
+        train_new(out, &cfg, &td, device, observer)?
+    };
+    if report.stopped {
+        return Ok((report, None));
+    }
+    let quality = measure(&ds, out, Part::Test, device)?;
+    Ok((report, Some(quality)))
+}
+
+/// Measures the run `model_dir` on `part` of the dataset `data`; writes `quality.json` into the run.
+pub fn report(
+    model_dir: &Path,
+    data: &Path,
+    part: Part,
+    device: &Device,
+) -> anyhow::Result<QualityReport> {
+    let ds = load_dataset(data)?;
+    measure(&ds, model_dir, part, device)
+}
+
+fn measure(
+    ds: &Dataset,
+    model_dir: &Path,
+    part: Part,
+    device: &Device,
+) -> anyhow::Result<QualityReport> {
+    let model = Model::load(model_dir, device)?;
+    check_same_domain(&model.config, ds, model_dir)?;
+    let domain = ds.manifest.domain.build()?;
+    let m = &ds.manifest;
+    let range = match part {
+        Part::Train => m.split.train_range(),
+        Part::Val => m.split.val_range(),
+        Part::Test => m.split.test_range(),
+    };
+    let states = TrueStates {
+        code_len: m.code_len,
+        pre: &ds.pre_state,
+        suc: &ds.suc_state,
+    };
+    let q = assess(
+        &model,
+        domain.as_ref(),
+        &pairs(ds),
+        &states,
+        range,
+        model.config.train.seed,
+    )?;
+    write_json(&RunDir::new(model_dir).quality(), &q)?;
+    Ok(q)
+}
