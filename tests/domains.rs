@@ -129,46 +129,29 @@ fn sokoban_problems_start_at_the_level_and_include_its_solution() {
 }
 
 #[test]
-fn render_and_parse_round_trip_through_files() {
+fn hanoi_and_blocks_render_and_parse_through_files() {
     let sb = Sandbox::new();
-    let out = sb.ok(&[
-        "render",
-        "-d",
-        "hanoi4-4",
-        "--state",
-        "4 1 | 3 2 | - | -",
-        "-o",
-        "h.png",
-    ]);
+    let state = "4 1 | 3 2 | - | -";
+    let out = sb.ok(&["render", "-d", "hanoi4-4", "--state", state, "-o", "h.png"]);
     assert!(out.contains("4×16 RGB"), "{out}");
     let out = sb.ok(&["parse", "-d", "hanoi4-4", "h.png"]);
     assert!(out.contains("4 1 | 3 2 | - | - (distance 0.00"), "{out}");
 
-    sb.ok(&[
-        "render",
-        "-d",
-        "blocks4",
-        "--state",
-        "R G | - | B | - | Y",
-        "-o",
-        "b.png",
-    ]);
+    let state = "R G | - | B | - | Y";
+    sb.ok(&["render", "-d", "blocks4", "--state", state, "-o", "b.png"]);
     let out = sb.ok(&["parse", "-d", "blocks4", "b.png"]);
     assert!(
         out.contains("b.png: R G | - | B | - | Y (distance 0.0"),
         "{out}"
     );
-    let err = sb.fails(&[
-        "render",
-        "-d",
-        "blocks4",
-        "--state",
-        "R G B | - | - | - | -",
-        "-o",
-        "x.png",
-    ]);
+    let three = "R G B | - | - | - | -";
+    let err = sb.fails(&["render", "-d", "blocks4", "--state", three, "-o", "x.png"]);
     assert!(err.contains("expected 4 blocks on 5 positions"), "{err}");
+}
 
+#[test]
+fn sokoban_renders_and_parses_through_files() {
+    let sb = Sandbox::new();
     let state = "#######/#.  @ #/# $ $ #/#.#   #/# $   #/#.  ###/#######";
     sb.ok(&[
         "render",
@@ -182,15 +165,8 @@ fn render_and_parse_round_trip_through_files() {
     let out = sb.ok(&["parse", "-d", "sokoban7-large", "s.png"]);
     assert!(out.contains("s.png: #######/#.  @ #/# $ $ #/"), "{out}");
 
-    let err = sb.fails(&[
-        "render",
-        "-d",
-        "sokoban7",
-        "--state",
-        "#######/#.  @ #/# $ $@#",
-        "-o",
-        "x.png",
-    ]);
+    let short = "#######/#.  @ #/# $ $@#";
+    let err = sb.fails(&["render", "-d", "sokoban7", "--state", short, "-o", "x.png"]);
     assert!(
         err.contains("the drawing is 3×7, the level is 7×7"),
         "{err}"
