@@ -48,14 +48,22 @@ fn generated_pairs_are_legal_moves_and_pictures_match_states() {
 #[test]
 fn same_seed_same_bytes() {
     let sb = Sandbox::new();
-    for (dir, seed) in [("a", "4"), ("b", "4"), ("c", "5")] {
-        sb.ok(&[
-            "generate", "-d", "sokoban7", "-n", "100", "--seed", seed, "--out", dir,
-        ]);
+    for preset in ["sokoban7", "blocks4", "hanoi4-4"] {
+        for (dir, seed) in [("a", "4"), ("b", "4"), ("c", "5")] {
+            let out = format!("{preset}-{dir}");
+            sb.ok(&[
+                "generate", "-d", preset, "-n", "100", "--seed", seed, "--out", &out,
+            ]);
+        }
+        let read = |dir: &str| {
+            let path = sb
+                .path(&format!("{preset}-{dir}"))
+                .join("transitions.safetensors");
+            std::fs::read(path).unwrap()
+        };
+        assert_eq!(read("a"), read("b"), "{preset}");
+        assert_ne!(read("a"), read("c"), "{preset}");
     }
-    let read = |dir: &str| std::fs::read(sb.path(dir).join("transitions.safetensors")).unwrap();
-    assert_eq!(read("a"), read("b"));
-    assert_ne!(read("a"), read("c"));
 }
 
 #[test]

@@ -205,3 +205,15 @@ fn bad_configs_and_text_are_errors() {
     assert!(err.contains("expected 4 blocks on 5 positions"), "{err}");
     assert!(d.read("R G B | - | - | - | -").is_err());
 }
+
+#[test]
+fn mild_noise_is_tolerated() {
+    let d = blocks(4, 5, true);
+    let mut r = rng(8, 0);
+    for _ in 0..100 {
+        let s = d.random_state(&mut r);
+        let mut img = d.render(&s, &mut r);
+        img.add_noise(0.03, &mut r);
+        assert_eq!(d.parse(&img).unwrap().state, s, "{}", d.format(&s));
+    }
+}

@@ -238,3 +238,17 @@ fn level_files_and_their_errors() {
         "{err}"
     );
 }
+
+#[test]
+fn mild_noise_is_tolerated() {
+    let s = sokoban("sokoban8", 4);
+    let mut r = rng(8, 0);
+    for _ in 0..100 {
+        let code = s.random_state(&mut r);
+        let mut img = s.render(&code, &mut r);
+        img.add_noise(0.03, &mut r);
+        let parsed = s.parse(&img).unwrap();
+        assert_eq!(parsed.state, code);
+        assert!(parsed.distance > 0.0);
+    }
+}
