@@ -37,6 +37,14 @@ pub const LEVELS: &[(&str, &str)] = &[
         include_str!("../../../domains/sokoban/sokoban7.txt"),
     ),
     (
+        "sokoban7b",
+        include_str!("../../../domains/sokoban/sokoban7b.txt"),
+    ),
+    (
+        "sokoban7x8",
+        include_str!("../../../domains/sokoban/sokoban7x8.txt"),
+    ),
+    (
         "sokoban8",
         include_str!("../../../domains/sokoban/sokoban8.txt"),
     ),
@@ -49,7 +57,8 @@ const SOLVE_LIMIT: usize = 2_000_000;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SokobanConfig {
-    /// A built-in level name (`sokoban6`, `sokoban7`, `sokoban8`) or the path
+    /// A built-in level name (`sokoban6`, `sokoban7`, `sokoban7b`,
+    /// `sokoban7x8`, `sokoban8`) or the path
     /// of a level file (relative paths are relative to the preset file).
     pub level: String,
     /// Tile size in pixels (Latplan's: 4).
