@@ -48,14 +48,22 @@ fn generated_pairs_are_legal_moves_and_pictures_match_states() {
 #[test]
 fn same_seed_same_bytes() {
     let sb = Sandbox::new();
-    for (dir, seed) in [("a", "4"), ("b", "4"), ("c", "5")] {
-        sb.ok(&[
-            "generate", "-d", "sokoban7", "-n", "100", "--seed", seed, "--out", dir,
-        ]);
+    for preset in ["sokoban7", "blocks4", "hanoi4-4"] {
+        for (dir, seed) in [("a", "4"), ("b", "4"), ("c", "5")] {
+            let out = format!("{preset}-{dir}");
+            sb.ok(&[
+                "generate", "-d", preset, "-n", "100", "--seed", seed, "--out", &out,
+            ]);
+        }
+        let read = |dir: &str| {
+            let path = sb
+                .path(&format!("{preset}-{dir}"))
+                .join("transitions.safetensors");
+            std::fs::read(path).unwrap()
+        };
+        assert_eq!(read("a"), read("b"), "{preset}");
+        assert_ne!(read("a"), read("c"), "{preset}");
     }
-    let read = |dir: &str| std::fs::read(sb.path(dir).join("transitions.safetensors")).unwrap();
-    assert_eq!(read("a"), read("b"));
-    assert_ne!(read("a"), read("c"));
 }
 
 #[test]
@@ -129,46 +137,29 @@ fn sokoban_problems_start_at_the_level_and_include_its_solution() {
 }
 
 #[test]
-fn render_and_parse_round_trip_through_files() {
+fn hanoi_and_blocks_render_and_parse_through_files() {
     let sb = Sandbox::new();
-    let out = sb.ok(&[
-        "render",
-        "-d",
-        "hanoi4-4",
-        "--state",
-        "4 1 | 3 2 | - | -",
-        "-o",
-        "h.png",
-    ]);
+    let state = "4 1 | 3 2 | - | -";
+    let out = sb.ok(&["render", "-d", "hanoi4-4", "--state", state, "-o", "h.png"]);
     assert!(out.contains("4×16 RGB"), "{out}");
     let out = sb.ok(&["parse", "-d", "hanoi4-4", "h.png"]);
     assert!(out.contains("4 1 | 3 2 | - | - (distance 0.00"), "{out}");
 
-    sb.ok(&[
-        "render",
-        "-d",
-        "blocks4",
-        "--state",
-        "R G | - | B | - | Y",
-        "-o",
-        "b.png",
-    ]);
+    let state = "R G | - | B | - | Y";
+    sb.ok(&["render", "-d", "blocks4", "--state", state, "-o", "b.png"]);
     let out = sb.ok(&["parse", "-d", "blocks4", "b.png"]);
     assert!(
         out.contains("b.png: R G | - | B | - | Y (distance 0.0"),
         "{out}"
     );
-    let err = sb.fails(&[
-        "render",
-        "-d",
-        "blocks4",
-        "--state",
-        "R G B | - | - | - | -",
-        "-o",
-        "x.png",
-    ]);
+    let three = "R G B | - | - | - | -";
+    let err = sb.fails(&["render", "-d", "blocks4", "--state", three, "-o", "x.png"]);
     assert!(err.contains("expected 4 blocks on 5 positions"), "{err}");
+}
 
+#[test]
+fn sokoban_renders_and_parses_through_files() {
+    let sb = Sandbox::new();
     let state = "#######/#.  @ #/# $ $ #/#.#   #/# $   #/#.  ###/#######";
     sb.ok(&[
         "render",
@@ -182,15 +173,8 @@ fn render_and_parse_round_trip_through_files() {
     let out = sb.ok(&["parse", "-d", "sokoban7-large", "s.png"]);
     assert!(out.contains("s.png: #######/#.  @ #/# $ $ #/"), "{out}");
 
-    let err = sb.fails(&[
-        "render",
-        "-d",
-        "sokoban7",
-        "--state",
-        "#######/#.  @ #/# $ $@#",
-        "-o",
-        "x.png",
-    ]);
+    let short = "#######/#.  @ #/# $ $@#";
+    let err = sb.fails(&["render", "-d", "sokoban7", "--state", short, "-o", "x.png"]);
     assert!(
         err.contains("the drawing is 3×7, the level is 7×7"),
         "{err}"

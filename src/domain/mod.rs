@@ -95,8 +95,10 @@ pub enum DomainError {
 /// The object-safe face of every ground-truth world.
 ///
 /// Contract: `goal`, `random_state`, `successors` and `read` return codes of
-/// length `code_len()`; `parse(render(s)) == s` with distance 0 for every
-/// valid `s` and any render randomness; `format` and `read` round-trip.
+/// length `code_len()`; `parse(render(s)) == s` for every valid `s` and any
+/// render randomness, with distance 0 (worlds with per-image jitter, like
+/// Blocksworld, measure it to their jitter-free picture instead); `format`
+/// and `read` round-trip.
 pub trait Domain: Send + Sync {
     /// A short human name, e.g. "sliding puzzle 3×3 (digits)".
     fn describe(&self) -> String;

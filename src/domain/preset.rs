@@ -56,6 +56,8 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ),
     ("sokoban6", include_str!("../../domains/sokoban6.toml")),
     ("sokoban7", include_str!("../../domains/sokoban7.toml")),
+    ("sokoban7b", include_str!("../../domains/sokoban7b.toml")),
+    ("sokoban7x8", include_str!("../../domains/sokoban7x8.toml")),
     ("sokoban8", include_str!("../../domains/sokoban8.toml")),
     (
         "sokoban7-large",

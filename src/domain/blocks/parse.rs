@@ -165,8 +165,9 @@ pub fn read(geometry: Geometry, img: &Image) -> Result<World, Rejection> {
     stack_up(geometry, &seen)
 }
 
-/// The table position and stack level of block `b` from its pixels.
-fn locate(geometry: Geometry, b: usize, blob: &Blob) -> Result<Seen, Rejection> {
+/// The horizontal centre and bottom edge of block `b`: its pixels in the
+/// densest block-wide window and the longest run of rows there.
+fn measure(geometry: Geometry, b: usize, blob: &Blob) -> Result<(f32, usize), Rejection> {
     let area = Geometry::BLOCK_W * Geometry::BLOCK_H;
     let shape = geometry.shape();
     let start = blob.window(shape.width);
@@ -175,30 +176,32 @@ fn locate(geometry: Geometry, b: usize, blob: &Blob) -> Result<Seen, Rejection> 
     let in_body =
         |p: &&(usize, usize)| cols.contains(&p.1) && body.first().is_some_and(|r| r.contains(&p.0));
     let n = blob.pixels.iter().filter(in_body).count() as f32;
+    let all = blob.pixels.len();
     if n < 0.35 * area {
-        let all = blob.pixels.len();
         return Err(invalid(format!(
             "block {} is missing ({all} pixels of its colour, a block has about {area})",
             name(b)
         )));
     }
-    let outside = blob.pixels.len() as f32 - n;
     let tall = body[0].len() as f32 > Geometry::BLOCK_H + 2.0;
-    if outside > 0.6 * area || tall || body.get(1).is_some_and(|r| r.len() >= 3) {
-        let all = blob.pixels.len();
+    if all as f32 - n > 0.6 * area || tall || body.get(1).is_some_and(|r| r.len() >= 3) {
         return Err(invalid(format!(
             "block {} appears more than once ({all} pixels, a block has about {area})",
             name(b)
         )));
     }
-    let bottom = body[0].end;
     let sum_x: f32 = blob
         .pixels
         .iter()
         .filter(in_body)
         .map(|p| p.1 as f32 + 0.5)
         .sum();
-    let centre = sum_x / n;
+    Ok((sum_x / n, body[0].end))
+}
+
+/// The table position and stack level of block `b` from its pixels.
+fn locate(geometry: Geometry, b: usize, blob: &Blob) -> Result<Seen, Rejection> {
+    let (centre, bottom) = measure(geometry, b, blob)?;
     let slot = ((centre - Geometry::MARGIN) / Geometry::SLOT)
         .floor()
         .max(0.0) as usize;

@@ -186,3 +186,15 @@ fn bad_configs_and_text_are_errors() {
         .to_string()
         .contains("expected 3 disks on 3 towers"));
 }
+
+#[test]
+fn mild_noise_is_tolerated() {
+    let h = hanoi(5, 9, 1);
+    let mut r = rng(8, 0);
+    for _ in 0..100 {
+        let s = h.random_state(&mut r);
+        let mut img = h.render(&s, &mut r);
+        img.add_noise(0.05, &mut r);
+        assert_eq!(h.parse(&img).unwrap().state, s);
+    }
+}

@@ -15,6 +15,7 @@ pub mod rules;
 
 use std::collections::{HashSet, VecDeque};
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use rand::seq::{IndexedRandom, SliceRandom};
 use serde::{Deserialize, Serialize};
@@ -36,19 +37,28 @@ pub const LEVELS: &[(&str, &str)] = &[
         include_str!("../../../domains/sokoban/sokoban7.txt"),
     ),
     (
+        "sokoban7b",
+        include_str!("../../../domains/sokoban/sokoban7b.txt"),
+    ),
+    (
+        "sokoban7x8",
+        include_str!("../../../domains/sokoban/sokoban7x8.txt"),
+    ),
+    (
         "sokoban8",
         include_str!("../../../domains/sokoban/sokoban8.txt"),
     ),
 ];
 
 /// The most states the search for a solved state visits.
-const SOLVE_LIMIT: usize = 5_000_000;
+const SOLVE_LIMIT: usize = 2_000_000;
 
 /// Sokoban settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SokobanConfig {
-    /// A built-in level name (`sokoban6`, `sokoban7`, `sokoban8`) or the path
+    /// A built-in level name (`sokoban6`, `sokoban7`, `sokoban7b`,
+    /// `sokoban7x8`, `sokoban8`) or the path
     /// of a level file (relative paths are relative to the preset file).
     pub level: String,
     /// Tile size in pixels (Latplan's: 4).
@@ -107,8 +117,9 @@ pub struct Sokoban {
     art: Art,
     /// States reached from the start, breadth-first (at most `limit`).
     reached: Vec<Code>,
-    /// The nearest solved state and its distance, or why there is none.
-    solved: Result<(Code, usize), String>,
+    /// The nearest solved state and its distance, or why there is none
+    /// (searched when first needed: only problems and `goal` need it).
+    solved: OnceLock<Result<(Code, usize), String>>,
 }
 
 impl Sokoban {
@@ -133,13 +144,12 @@ impl Sokoban {
         let (reached, _) =
             search::reachable(&level.start.code(), config.limit, |s| next(&level, s));
         let reached = reached.into_iter().map(|(s, _)| s).collect();
-        let solved = nearest_solved(&name, &level);
         Ok(Sokoban {
             name,
             level,
             art,
             reached,
-            solved,
+            solved: OnceLock::new(),
         })
     }
 
@@ -156,7 +166,10 @@ impl Sokoban {
     /// The nearest solved state (every box on a target) and its distance
     /// from the start, or why there is none.
     pub fn nearest_solved(&self) -> Result<(Code, usize), DomainError> {
-        self.solved.clone().map_err(DomainError::Config)
+        let solved = self
+            .solved
+            .get_or_init(|| nearest_solved(&self.name, &self.level));
+        solved.clone().map_err(DomainError::Config)
     }
 }
 
@@ -216,9 +229,10 @@ impl Domain for Sokoban {
 
     /// The nearest solved state (the level's start if it cannot be solved).
     fn goal(&self) -> Code {
-        self.solved
-            .as_ref()
-            .map_or_else(|_| self.level.start.code(), |(s, _)| s.clone())
+        match self.nearest_solved() {
+            Ok((solved, _)) => solved,
+            Err(_) => self.level.start.code(),
+        }
     }
 
     /// A uniformly random state among those reached from the start.

@@ -68,7 +68,7 @@ impl Sprite {
         match self {
             Sprite::Wall => wall(u, v),
             Sprite::Floor | Sprite::Target => ground,
-            Sprite::Box => crate_at(u, v, [0.86, 0.58, 0.22], [0.45, 0.27, 0.08]).unwrap_or(ground),
+            Sprite::Box => crate_at(u, v, [0.95, 0.72, 0.30], [0.58, 0.38, 0.12]).unwrap_or(ground),
             Sprite::BoxOnTarget => {
                 crate_at(u, v, [0.42, 0.80, 0.32], [0.12, 0.40, 0.12]).unwrap_or(ground)
             }

@@ -238,3 +238,34 @@ fn level_files_and_their_errors() {
         "{err}"
     );
 }
+
+#[test]
+fn mild_noise_is_tolerated() {
+    let s = sokoban("sokoban8", 4);
+    let mut r = rng(8, 0);
+    for _ in 0..100 {
+        let code = s.random_state(&mut r);
+        let mut img = s.render(&code, &mut r);
+        img.add_noise(0.03, &mut r);
+        let parsed = s.parse(&img).unwrap();
+        assert_eq!(parsed.state, code);
+        assert!(parsed.distance > 0.0);
+    }
+}
+
+#[test]
+fn an_unsolvable_level_still_makes_data_but_no_solved_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("stuck.txt");
+    std::fs::write(&file, "#####\n#$ .#\n# @ #\n#####\n").unwrap();
+    let config = SokobanConfig {
+        level: file.display().to_string(),
+        tile: 4,
+        limit: 100,
+    };
+    let s = Sokoban::new(&config).unwrap();
+    assert_eq!(s.goal(), s.level().start.code());
+    assert_eq!(s.sample_transitions(5, &mut rng(0, 0)).unwrap().len(), 5);
+    let err = s.extra_problems().unwrap_err().to_string();
+    assert!(err.contains("stuck.txt has no solved state"), "{err}");
+}
