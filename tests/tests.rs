@@ -4,4 +4,5 @@ mod util;
 
 mod data;
 mod domains;
+mod pipeline;
 mod solve;
