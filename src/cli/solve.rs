@@ -10,7 +10,7 @@ use clap::{Args, ValueEnum};
 
 use crate::pddl;
 use crate::search::{search_task, HeuristicKind, LimitKind, Limits, Outcome, SearchConfig, SearchResult, Strategy};
-use crate::symbolic::StripsTask;
+use crate::symbolic::{write_domain, write_problem, StripsTask};
 use crate::util::write_atomic;
 
 /// The search algorithm.
@@ -68,6 +68,9 @@ pub struct SolveArgs {
     /// Stop when the search's states and tables exceed this many MiB.
     #[arg(long, value_name = "MIB")]
     pub max_memory: Option<u64>,
+    /// Also write the grounded task as a bit-vector PDDL model (DIR/domain.pddl, DIR/problem.pddl).
+    #[arg(long, value_name = "DIR")]
+    pub export: Option<PathBuf>,
     /// Where to write the plan (Fast Downward's default name).
     #[arg(long, value_name = "FILE", default_value = "sas_plan")]
     pub plan_file: PathBuf,
@@ -103,6 +106,9 @@ pub fn solve(args: &SolveArgs) -> anyhow::Result<()> {
         task.model.width(),
         task.model.actions().len()
     );
+    if let Some(dir) = &args.export {
+        export(&task, dir)?;
+    }
     println!("Search: {:?} with {}", config.strategy, config.heuristic.name());
     let result = search_task(&task, &config);
     report(&task, &result, &args.plan_file)?;
@@ -112,6 +118,15 @@ pub fn solve(args: &SolveArgs) -> anyhow::Result<()> {
         Outcome::Unsolvable => bail!("the problem is unsolvable: the search exhausted all {} reachable states", result.stats.states),
         Outcome::LimitReached(kind) => bail!("no plan found: {}", limit_text(kind, &config.limits)),
     }
+}
+
+/// Writes `task` as the parameterless bit-vector PDDL that `latplan export` writes for learned models.
+fn export(task: &StripsTask, dir: &Path) -> anyhow::Result<()> {
+    crate::util::create_dir(dir)?;
+    write_atomic(&dir.join("domain.pddl"), write_domain(&task.model, "grounded").as_bytes())?;
+    write_atomic(&dir.join("problem.pddl"), write_problem(task, "grounded", "problem").as_bytes())?;
+    println!("Grounded task written to {}/domain.pddl and problem.pddl", dir.display());
+    Ok(())
 }
 
 fn limit_text(kind: LimitKind, limits: &Limits) -> String {

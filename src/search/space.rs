@@ -39,7 +39,7 @@ impl BitSpace {
             keep: actions.iter().flat_map(|a| a.del.words().iter().map(|w| !w)).collect(),
             add: actions.iter().flat_map(|a| a.add.words().iter().copied()).collect(),
             costs: actions.iter().map(|a| a.cost).collect(),
-            generator: SuccessorGenerator::new(&preconditions),
+            generator: SuccessorGenerator::new(&preconditions, task.model.width()),
         }
     }
 }
