@@ -7,8 +7,8 @@
 pub mod cli;
 pub mod data;
 pub mod domain;
+pub mod pddl;
 pub mod pipeline;
-pub mod util;
 pub mod search;
 pub mod symbolic;
-pub mod pddl;
+pub mod util;

@@ -9,7 +9,9 @@ use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
 
 use crate::pddl;
-use crate::search::{search_task, HeuristicKind, LimitKind, Limits, Outcome, SearchConfig, SearchResult, Strategy};
+use crate::search::{
+    search_task, HeuristicKind, LimitKind, Limits, Outcome, SearchConfig, SearchResult, Strategy,
+};
 use crate::symbolic::{write_domain, write_problem, StripsTask};
 use crate::util::write_atomic;
 
@@ -80,16 +82,28 @@ impl SolveArgs {
     /// The library's search configuration.
     pub fn config(&self) -> anyhow::Result<SearchConfig> {
         let max_time = match self.max_time {
-            Some(t) if !(t.is_finite() && t > 0.0) => bail!("--max-time must be a positive number of seconds, got {t}"),
+            Some(t) if !(t.is_finite() && t > 0.0) => {
+                bail!("--max-time must be a positive number of seconds, got {t}")
+            }
             t => t.map(Duration::from_secs_f64),
         };
-        let max_memory_bytes = self.max_memory.map(|m| usize::try_from(m.saturating_mul(1 << 20)).unwrap_or(usize::MAX));
+        let max_memory_bytes = self
+            .max_memory
+            .map(|m| usize::try_from(m.saturating_mul(1 << 20)).unwrap_or(usize::MAX));
         let strategy = match self.search {
             SearchArg::Astar => Strategy::AStar,
             SearchArg::Gbfs => Strategy::Greedy,
         };
-        let limits = Limits { max_expansions: self.max_expansions, max_time, max_memory_bytes };
-        Ok(SearchConfig { strategy, heuristic: self.heuristic.into(), limits })
+        let limits = Limits {
+            max_expansions: self.max_expansions,
+            max_time,
+            max_memory_bytes,
+        };
+        Ok(SearchConfig {
+            strategy,
+            heuristic: self.heuristic.into(),
+            limits,
+        })
     }
 }
 
@@ -109,13 +123,20 @@ pub fn solve(args: &SolveArgs) -> anyhow::Result<()> {
     if let Some(dir) = &args.export {
         export(&task, dir)?;
     }
-    println!("Search: {:?} with {}", config.strategy, config.heuristic.name());
+    println!(
+        "Search: {:?} with {}",
+        config.strategy,
+        config.heuristic.name()
+    );
     let result = search_task(&task, &config);
     report(&task, &result, &args.plan_file)?;
     println!("Total time: {:.6}s", start.elapsed().as_secs_f64());
     match result.outcome {
         Outcome::Plan(_) => Ok(()),
-        Outcome::Unsolvable => bail!("the problem is unsolvable: the search exhausted all {} reachable states", result.stats.states),
+        Outcome::Unsolvable => bail!(
+            "the problem is unsolvable: the search exhausted all {} reachable states",
+            result.stats.states
+        ),
         Outcome::LimitReached(kind) => bail!("no plan found: {}", limit_text(kind, &config.limits)),
     }
 }
@@ -123,17 +144,35 @@ pub fn solve(args: &SolveArgs) -> anyhow::Result<()> {
 /// Writes `task` as the parameterless bit-vector PDDL that `latplan export` writes for learned models.
 fn export(task: &StripsTask, dir: &Path) -> anyhow::Result<()> {
     crate::util::create_dir(dir)?;
-    write_atomic(&dir.join("domain.pddl"), write_domain(&task.model, "grounded").as_bytes())?;
-    write_atomic(&dir.join("problem.pddl"), write_problem(task, "grounded", "problem").as_bytes())?;
-    println!("Grounded task written to {}/domain.pddl and problem.pddl", dir.display());
+    write_atomic(
+        &dir.join("domain.pddl"),
+        write_domain(&task.model, "grounded").as_bytes(),
+    )?;
+    write_atomic(
+        &dir.join("problem.pddl"),
+        write_problem(task, "grounded", "problem").as_bytes(),
+    )?;
+    println!(
+        "Grounded task written to {}/domain.pddl and problem.pddl",
+        dir.display()
+    );
     Ok(())
 }
 
 fn limit_text(kind: LimitKind, limits: &Limits) -> String {
     match kind {
-        LimitKind::Expansions => format!("the expansion limit ({}) was reached", limits.max_expansions.unwrap_or(0)),
-        LimitKind::Time => format!("the time limit ({:?}) was reached", limits.max_time.unwrap_or_default()),
-        LimitKind::Memory => format!("the memory limit ({} MiB) was reached", limits.max_memory_bytes.unwrap_or(0) >> 20),
+        LimitKind::Expansions => format!(
+            "the expansion limit ({}) was reached",
+            limits.max_expansions.unwrap_or(0)
+        ),
+        LimitKind::Time => format!(
+            "the time limit ({:?}) was reached",
+            limits.max_time.unwrap_or_default()
+        ),
+        LimitKind::Memory => format!(
+            "the memory limit ({} MiB) was reached",
+            limits.max_memory_bytes.unwrap_or(0) >> 20
+        ),
     }
 }
 
@@ -154,7 +193,10 @@ fn report(task: &StripsTask, result: &SearchResult, plan_file: &Path) -> anyhow:
     println!("Evaluations: {}", s.evaluated);
     println!("Generated {} state(s).", s.generated);
     println!("Dead ends: {} state(s).", s.dead_ends);
-    println!("Expanded until last jump: {} state(s).", s.expanded_until_last_jump);
+    println!(
+        "Expanded until last jump: {} state(s).",
+        s.expanded_until_last_jump
+    );
     println!("Number of registered states: {}", s.states);
     println!("Search time: {:.6}s", s.search_time.as_secs_f64());
     println!("Search memory: {} KB", s.memory_bytes / 1024);
@@ -185,10 +227,17 @@ pub struct ValidateArgs {
 /// Runs `latplan validate`: replays the plan on the lifted task.
 pub fn validate(args: &ValidateArgs) -> anyhow::Result<()> {
     let (domain, problem) = pddl::load(&args.domain, &args.problem)?;
-    let text = std::fs::read_to_string(&args.plan).with_context(|| format!("cannot read {}", args.plan.display()))?;
+    let text = std::fs::read_to_string(&args.plan)
+        .with_context(|| format!("cannot read {}", args.plan.display()))?;
     let at = |e| pddl::PddlError::at(&args.plan, e);
     let steps = pddl::read_plan(&text).map_err(at)?;
-    let v = pddl::validate_plan(&domain, &problem, &steps).map_err(|e| anyhow::anyhow!("plan is invalid: {}", at(e)))?;
-    println!("Plan valid: {} step(s), cost {} (unit cost), reaches the goal of {}", v.steps, v.steps, args.problem.display());
+    let v = pddl::validate_plan(&domain, &problem, &steps)
+        .map_err(|e| anyhow::anyhow!("plan is invalid: {}", at(e)))?;
+    println!(
+        "Plan valid: {} step(s), cost {} (unit cost), reaches the goal of {}",
+        v.steps,
+        v.steps,
+        args.problem.display()
+    );
     Ok(())
 }

@@ -111,7 +111,9 @@ pub fn typed_list(items: &[Sexp], what: &str) -> Result<Vec<(String, String)>, L
     while i < items.len() {
         let text = items[i].atom(what)?;
         if text == "-" {
-            let Some(ty) = items.get(i + 1) else { return err(items[i].pos(), "expected a type after `-`") };
+            let Some(ty) = items.get(i + 1) else {
+                return err(items[i].pos(), "expected a type after `-`");
+            };
             if ty.head() == Some("either") {
                 return err(ty.pos(), "`either` types are not supported");
             }
@@ -146,7 +148,10 @@ impl Scope<'_> {
         if name.starts_with('?') {
             return match self.vars.get(name) {
                 Some(&i) => Ok(Term::Var(i)),
-                None => err(e.pos(), format!("unknown variable `{name}`: not a parameter of this action")),
+                None => err(
+                    e.pos(),
+                    format!("unknown variable `{name}`: not a parameter of this action"),
+                ),
             };
         }
         if !self.constants.contains_key(name) {
@@ -158,16 +163,27 @@ impl Scope<'_> {
     /// Reads `(pred t1 ... tn)`, checking the predicate and its arity.
     pub fn atom(&self, e: &Sexp) -> Result<Atom, Located> {
         let items = e.as_list("an atom `(predicate ...)`")?;
-        let Some(head) = items.first() else { return err(e.pos(), "expected an atom, found `()`") };
+        let Some(head) = items.first() else {
+            return err(e.pos(), "expected an atom, found `()`");
+        };
         let name = head.atom("a predicate name")?;
         let Some(pred) = self.predicates.iter().position(|p| p.name == name) else {
             return err(head.pos(), format!("unknown predicate `{name}`"));
         };
         let arity = self.predicates[pred].types.len();
         if items.len() - 1 != arity {
-            return err(e.pos(), format!("`{name}` takes {arity} argument(s), found {}", items.len() - 1));
+            return err(
+                e.pos(),
+                format!(
+                    "`{name}` takes {arity} argument(s), found {}",
+                    items.len() - 1
+                ),
+            );
         }
-        let args = items[1..].iter().map(|t| self.term(t)).collect::<Result<_, _>>()?;
+        let args = items[1..]
+            .iter()
+            .map(|t| self.term(t))
+            .collect::<Result<_, _>>()?;
         Ok(Atom { pred, args })
     }
 
@@ -178,13 +194,16 @@ impl Scope<'_> {
             None if items.is_empty() => Ok(()),
             Some("and") => items[1..].iter().try_for_each(|c| self.condition(c, out)),
             Some("not") => {
-                let [_, inner] = items else { return err(e.pos(), "`not` takes exactly one atom") };
+                let [_, inner] = items else {
+                    return err(e.pos(), "`not` takes exactly one atom");
+                };
                 out.push(self.literal(inner, false)?);
                 Ok(())
             }
-            Some(kw @ ("or" | "imply" | "exists" | "forall" | "when")) => {
-                err(e.pos(), format!("`{kw}` is not supported: only conjunctions of literals (STRIPS)"))
-            }
+            Some(kw @ ("or" | "imply" | "exists" | "forall" | "when")) => err(
+                e.pos(),
+                format!("`{kw}` is not supported: only conjunctions of literals (STRIPS)"),
+            ),
             _ => {
                 out.push(self.literal(e, true)?);
                 Ok(())
@@ -195,29 +214,49 @@ impl Scope<'_> {
     fn literal(&self, e: &Sexp, positive: bool) -> Result<Literal, Located> {
         if e.head() == Some("=") {
             let items = e.as_list("an equality")?;
-            let [_, l, r] = items else { return err(e.pos(), "`=` takes exactly two arguments") };
-            return Ok(Literal::Equal { left: self.term(l)?, right: self.term(r)?, positive });
+            let [_, l, r] = items else {
+                return err(e.pos(), "`=` takes exactly two arguments");
+            };
+            return Ok(Literal::Equal {
+                left: self.term(l)?,
+                right: self.term(r)?,
+                positive,
+            });
         }
         if let Some(kw @ ("and" | "not" | "or")) = e.head() {
-            return err(e.pos(), format!("`{kw}` inside `not` is not supported (STRIPS literals only)"));
+            return err(
+                e.pos(),
+                format!("`{kw}` inside `not` is not supported (STRIPS literals only)"),
+            );
         }
-        Ok(Literal::Atom { atom: self.atom(e)?, positive })
+        Ok(Literal::Atom {
+            atom: self.atom(e)?,
+            positive,
+        })
     }
 
     /// Reads an effect: a conjunction of atoms and negated atoms.
-    pub fn effect(&self, e: &Sexp, add: &mut Vec<Atom>, del: &mut Vec<Atom>) -> Result<(), Located> {
+    pub fn effect(
+        &self,
+        e: &Sexp,
+        add: &mut Vec<Atom>,
+        del: &mut Vec<Atom>,
+    ) -> Result<(), Located> {
         let items = e.as_list("an effect")?;
         match e.head() {
             None if items.is_empty() => Ok(()),
             Some("and") => items[1..].iter().try_for_each(|c| self.effect(c, add, del)),
             Some("not") => {
-                let [_, inner] = items else { return err(e.pos(), "`not` takes exactly one atom") };
+                let [_, inner] = items else {
+                    return err(e.pos(), "`not` takes exactly one atom");
+                };
                 del.push(self.atom(inner)?);
                 Ok(())
             }
-            Some(kw @ ("forall" | "when" | "increase" | "decrease" | "assign")) => {
-                err(e.pos(), format!("`{kw}` effects are not supported: only adds and deletes (STRIPS)"))
-            }
+            Some(kw @ ("forall" | "when" | "increase" | "decrease" | "assign")) => err(
+                e.pos(),
+                format!("`{kw}` effects are not supported: only adds and deletes (STRIPS)"),
+            ),
             _ => {
                 add.push(self.atom(e)?);
                 Ok(())

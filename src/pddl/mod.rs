@@ -36,7 +36,12 @@ pub struct PddlError {
 impl PddlError {
     /// Attaches `file` to a positioned error.
     pub fn at(file: &Path, e: Located) -> Self {
-        Self { file: file.display().to_string(), line: e.pos.line, column: e.pos.column, message: e.message }
+        Self {
+            file: file.display().to_string(),
+            line: e.pos.line,
+            column: e.pos.column,
+            message: e.message,
+        }
     }
 }
 
@@ -47,15 +52,18 @@ fn read_text(path: &Path) -> anyhow::Result<String> {
 
 /// Reads a domain and a problem file.
 pub fn load(domain_path: &Path, problem_path: &Path) -> anyhow::Result<(Domain, Problem)> {
-    let domain = read_domain(&read_text(domain_path)?).map_err(|e| PddlError::at(domain_path, e))?;
-    let problem = read_problem(&read_text(problem_path)?, &domain).map_err(|e| PddlError::at(problem_path, e))?;
+    let domain =
+        read_domain(&read_text(domain_path)?).map_err(|e| PddlError::at(domain_path, e))?;
+    let problem = read_problem(&read_text(problem_path)?, &domain)
+        .map_err(|e| PddlError::at(problem_path, e))?;
     Ok((domain, problem))
 }
 
 /// Reads and grounds a domain and a problem file.
 pub fn load_task(domain_path: &Path, problem_path: &Path) -> anyhow::Result<StripsTask> {
     let (domain, problem) = load(domain_path, problem_path)?;
-    let task = ground(&domain, &problem).map_err(|e| anyhow::anyhow!("{}: {e}", problem_path.display()))?;
+    let task = ground(&domain, &problem)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", problem_path.display()))?;
     Ok(task)
 }
 

@@ -13,9 +13,16 @@ fn definition<'a>(top: &'a Sexp, kind: &str) -> Result<(String, &'a [Sexp]), Loc
     if items.first().and_then(Sexp::as_atom) != Some("define") {
         return err(top.pos(), "expected `(define ...)`");
     }
-    let Some(header) = items.get(1) else { return err(top.pos(), format!("expected `({kind} NAME)` after `define`")) };
+    let Some(header) = items.get(1) else {
+        return err(
+            top.pos(),
+            format!("expected `({kind} NAME)` after `define`"),
+        );
+    };
     match header.as_list(&format!("`({kind} NAME)`"))? {
-        [k, name] if k.as_atom() == Some(kind) => Ok((name.atom("a name")?.to_string(), &items[2..])),
+        [k, name] if k.as_atom() == Some(kind) => {
+            Ok((name.atom("a name")?.to_string(), &items[2..]))
+        }
         _ => err(header.pos(), format!("expected `({kind} NAME)`")),
     }
 }
@@ -24,7 +31,13 @@ fn definition<'a>(top: &'a Sexp, kind: &str) -> Result<(String, &'a [Sexp]), Loc
 pub fn read_domain(text: &str) -> Result<Domain, Located> {
     let top = parse_one(text)?;
     let (name, sections) = definition(&top, "domain")?;
-    let mut domain = Domain { name, types: Vec::new(), constants: Vec::new(), predicates: Vec::new(), schemas: Vec::new() };
+    let mut domain = Domain {
+        name,
+        types: Vec::new(),
+        constants: Vec::new(),
+        predicates: Vec::new(),
+        schemas: Vec::new(),
+    };
     let mut actions = Vec::new();
     let (mut predicate_pos, mut constants_pos) = (Vec::new(), top.pos());
     for section in sections {
@@ -42,8 +55,18 @@ pub fn read_domain(text: &str) -> Result<Domain, Located> {
                 predicate_pos = rest.iter().map(Sexp::pos).collect();
             }
             Some(":action") => actions.push(section),
-            Some(other) => return err(section.pos(), format!("the section `{other}` is not supported (STRIPS only)")),
-            None => return err(section.pos(), "expected a section such as `(:predicates ...)`"),
+            Some(other) => {
+                return err(
+                    section.pos(),
+                    format!("the section `{other}` is not supported (STRIPS only)"),
+                )
+            }
+            None => {
+                return err(
+                    section.pos(),
+                    "expected a section such as `(:predicates ...)`",
+                )
+            }
         }
     }
     let known = known_types(&domain);
@@ -62,7 +85,10 @@ pub fn read_domain(text: &str) -> Result<Domain, Located> {
             check_type(&known, "parameter", t, a.pos())?;
         }
         if domain.schemas.iter().any(|s| s.name == schema.name) {
-            return err(a.pos(), format!("the action `{}` is defined twice", schema.name));
+            return err(
+                a.pos(),
+                format!("the action `{}` is defined twice", schema.name),
+            );
         }
         domain.schemas.push(schema);
     }
@@ -70,35 +96,66 @@ pub fn read_domain(text: &str) -> Result<Domain, Located> {
 }
 
 fn known_types(domain: &Domain) -> HashSet<String> {
-    let mut known: HashSet<String> = domain.types.iter().flat_map(|(t, p)| [t.clone(), p.clone()]).collect();
+    let mut known: HashSet<String> = domain
+        .types
+        .iter()
+        .flat_map(|(t, p)| [t.clone(), p.clone()])
+        .collect();
     known.insert("object".into());
     known
 }
 
-fn check_type(known: &HashSet<String>, what: &str, ty: &str, pos: super::sexpr::Pos) -> Result<(), Located> {
+fn check_type(
+    known: &HashSet<String>,
+    what: &str,
+    ty: &str,
+    pos: super::sexpr::Pos,
+) -> Result<(), Located> {
     if known.contains(ty) {
         Ok(())
     } else {
-        err(pos, format!("unknown type `{ty}` of a {what}: declare it in `(:types ...)`"))
+        err(
+            pos,
+            format!("unknown type `{ty}` of a {what}: declare it in `(:types ...)`"),
+        )
     }
 }
 
 fn predicate(e: &Sexp) -> Result<Predicate, Located> {
     let items = e.as_list("a predicate declaration `(name ?x ...)`")?;
-    let Some(head) = items.first() else { return err(e.pos(), "empty predicate declaration") };
+    let Some(head) = items.first() else {
+        return err(e.pos(), "empty predicate declaration");
+    };
     let params = typed_list(&items[1..], "variable")?;
-    Ok(Predicate { name: head.atom("a predicate name")?.to_string(), types: params.into_iter().map(|(_, t)| t).collect() })
+    Ok(Predicate {
+        name: head.atom("a predicate name")?.to_string(),
+        types: params.into_iter().map(|(_, t)| t).collect(),
+    })
 }
 
-fn schema(e: &Sexp, predicates: &[Predicate], constants: &HashMap<String, String>) -> Result<Schema, Located> {
+fn schema(
+    e: &Sexp,
+    predicates: &[Predicate],
+    constants: &HashMap<String, String>,
+) -> Result<Schema, Located> {
     let items = e.as_list("an action")?;
-    let Some(name) = items.get(1) else { return err(e.pos(), "expected the action's name after `:action`") };
-    let mut schema = Schema { name: name.atom("an action name")?.to_string(), params: Vec::new(), pre: Vec::new(), add: Vec::new(), del: Vec::new() };
+    let Some(name) = items.get(1) else {
+        return err(e.pos(), "expected the action's name after `:action`");
+    };
+    let mut schema = Schema {
+        name: name.atom("an action name")?.to_string(),
+        params: Vec::new(),
+        pre: Vec::new(),
+        add: Vec::new(),
+        del: Vec::new(),
+    };
     let mut fields = HashMap::new();
     let mut i = 2;
     while i < items.len() {
         let key = items[i].atom("`:parameters`, `:precondition` or `:effect`")?;
-        let Some(value) = items.get(i + 1) else { return err(items[i].pos(), format!("`{key}` has no value")) };
+        let Some(value) = items.get(i + 1) else {
+            return err(items[i].pos(), format!("`{key}` has no value"));
+        };
         if !matches!(key, ":parameters" | ":precondition" | ":effect") {
             return err(items[i].pos(), format!("unexpected `{key}` in an action"));
         }
@@ -111,7 +168,16 @@ fn schema(e: &Sexp, predicates: &[Predicate], constants: &HashMap<String, String
             return err(p.pos(), format!("parameter `{v}` must start with `?`"));
         }
     }
-    let scope = Scope { predicates, vars: schema.params.iter().enumerate().map(|(i, (v, _))| (v.clone(), i)).collect(), constants };
+    let scope = Scope {
+        predicates,
+        vars: schema
+            .params
+            .iter()
+            .enumerate()
+            .map(|(i, (v, _))| (v.clone(), i))
+            .collect(),
+        constants,
+    };
     if let Some(pre) = fields.get(":precondition") {
         scope.condition(pre, &mut schema.pre)?;
     }
@@ -125,7 +191,12 @@ fn schema(e: &Sexp, predicates: &[Predicate], constants: &HashMap<String, String
 pub fn read_problem(text: &str, domain: &Domain) -> Result<Problem, Located> {
     let top = parse_one(text)?;
     let (name, sections) = definition(&top, "problem")?;
-    let mut problem = Problem { name, objects: Vec::new(), init: Vec::new(), goal: Vec::new() };
+    let mut problem = Problem {
+        name,
+        objects: Vec::new(),
+        init: Vec::new(),
+        goal: Vec::new(),
+    };
     let mut init = None;
     let mut goal = None;
     for section in sections {
@@ -137,7 +208,12 @@ pub fn read_problem(text: &str, domain: &Domain) -> Result<Problem, Located> {
             Some(":objects") => problem.objects = typed_list(rest, "object")?,
             Some(":init") => init = Some(rest),
             Some(":goal") => goal = Some(section),
-            Some(other) => return err(section.pos(), format!("the section `{other}` is not supported (STRIPS only)")),
+            Some(other) => {
+                return err(
+                    section.pos(),
+                    format!("the section `{other}` is not supported (STRIPS only)"),
+                )
+            }
             None => return err(section.pos(), "expected a section such as `(:init ...)`"),
         }
     }
@@ -147,17 +223,31 @@ pub fn read_problem(text: &str, domain: &Domain) -> Result<Problem, Located> {
         check_type(&known, "object", t, top.pos())?;
         constants.insert(o.clone(), t.clone());
     }
-    let scope = Scope { predicates: &domain.predicates, vars: HashMap::new(), constants: &constants };
+    let scope = Scope {
+        predicates: &domain.predicates,
+        vars: HashMap::new(),
+        constants: &constants,
+    };
     for e in init.unwrap_or_default() {
         if e.head() == Some("=") {
-            return err(e.pos(), "numeric fluents in `:init` are not supported (STRIPS only)");
+            return err(
+                e.pos(),
+                "numeric fluents in `:init` are not supported (STRIPS only)",
+            );
         }
         problem.init.push(scope.atom(e)?);
     }
-    let Some(goal) = goal else { return err(top.pos(), "the problem has no `(:goal ...)`") };
+    let Some(goal) = goal else {
+        return err(top.pos(), "the problem has no `(:goal ...)`");
+    };
     match goal.as_list("a goal")? {
         [_, g] => scope.condition(g, &mut problem.goal)?,
-        items => return err(section_pos(items, goal.pos()), "`:goal` takes exactly one condition"),
+        items => {
+            return err(
+                section_pos(items, goal.pos()),
+                "`:goal` takes exactly one condition",
+            )
+        }
     }
     Ok(problem)
 }
@@ -165,7 +255,14 @@ pub fn read_problem(text: &str, domain: &Domain) -> Result<Problem, Located> {
 fn check_domain_name(rest: &[Sexp], domain: &Domain, section: &Sexp) -> Result<(), Located> {
     match rest {
         [n] if n.as_atom() == Some(domain.name.as_str()) => Ok(()),
-        [n] => err(n.pos(), format!("this problem is for domain `{}`, but the domain file defines `{}`", n.atom("a name")?, domain.name)),
+        [n] => err(
+            n.pos(),
+            format!(
+                "this problem is for domain `{}`, but the domain file defines `{}`",
+                n.atom("a name")?,
+                domain.name
+            ),
+        ),
         _ => err(section.pos(), "expected `(:domain NAME)`"),
     }
 }

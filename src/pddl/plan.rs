@@ -28,13 +28,22 @@ pub fn read_plan(text: &str) -> Result<Vec<PlanStep>, Located> {
         if line.is_empty() {
             continue;
         }
-        let pos = Pos { line: i + 1, column: raw.len() - raw.trim_start().len() + 1 };
+        let pos = Pos {
+            line: i + 1,
+            column: raw.len() - raw.trim_start().len() + 1,
+        };
         let Some(inner) = line.strip_prefix('(').and_then(|l| l.strip_suffix(')')) else {
             return err(pos, format!("expected `(action arg ...)`, found `{line}`"));
         };
         let mut words = inner.split_whitespace().map(str::to_lowercase);
-        let Some(name) = words.next() else { return err(pos, "empty step `()`") };
-        steps.push(PlanStep { name, args: words.collect(), line: i + 1 });
+        let Some(name) = words.next() else {
+            return err(pos, "empty step `()`");
+        };
+        steps.push(PlanStep {
+            name,
+            args: words.collect(),
+            line: i + 1,
+        });
     }
     Ok(steps)
 }
@@ -67,26 +76,71 @@ type Fact = (usize, Vec<String>);
 
 /// Replays `steps` from the initial state of `problem` and checks the goal.
 /// Errors point at the plan line of the failing step.
-pub fn validate_plan(domain: &Domain, problem: &Problem, steps: &[PlanStep]) -> Result<Validation, Located> {
-    let types: HashMap<&str, &str> = domain.constants.iter().chain(&problem.objects).map(|(o, t)| (o.as_str(), t.as_str())).collect();
-    let parents: HashMap<&str, &str> = domain.types.iter().map(|(t, p)| (t.as_str(), p.as_str())).collect();
+pub fn validate_plan(
+    domain: &Domain,
+    problem: &Problem,
+    steps: &[PlanStep],
+) -> Result<Validation, Located> {
+    let types: HashMap<&str, &str> = domain
+        .constants
+        .iter()
+        .chain(&problem.objects)
+        .map(|(o, t)| (o.as_str(), t.as_str()))
+        .collect();
+    let parents: HashMap<&str, &str> = domain
+        .types
+        .iter()
+        .map(|(t, p)| (t.as_str(), p.as_str()))
+        .collect();
     let mut state: HashSet<Fact> = problem.init.iter().map(|a| ground(a, &[])).collect();
     for step in steps {
-        let pos = Pos { line: step.line, column: 1 };
+        let pos = Pos {
+            line: step.line,
+            column: 1,
+        };
         let Some(schema) = domain.schemas.iter().find(|s| s.name == step.name) else {
-            return err(pos, format!("`{}` is not an action of domain `{}`", step.name, domain.name));
+            return err(
+                pos,
+                format!(
+                    "`{}` is not an action of domain `{}`",
+                    step.name, domain.name
+                ),
+            );
         };
         if schema.params.len() != step.args.len() {
-            return err(pos, format!("`{}` takes {} argument(s), the plan gives {}", step.name, schema.params.len(), step.args.len()));
+            return err(
+                pos,
+                format!(
+                    "`{}` takes {} argument(s), the plan gives {}",
+                    step.name,
+                    schema.params.len(),
+                    step.args.len()
+                ),
+            );
         }
         for ((var, ty), arg) in schema.params.iter().zip(&step.args) {
-            let Some(&obj_ty) = types.get(arg.as_str()) else { return err(pos, format!("unknown object `{arg}`")) };
+            let Some(&obj_ty) = types.get(arg.as_str()) else {
+                return err(pos, format!("unknown object `{arg}`"));
+            };
             if !is_subtype(obj_ty, ty, &parents) {
-                return err(pos, format!("`{arg}` is a {obj_ty}, but {var} of `{}` must be a {ty}", step.name));
+                return err(
+                    pos,
+                    format!(
+                        "`{arg}` is a {obj_ty}, but {var} of `{}` must be a {ty}",
+                        step.name
+                    ),
+                );
             }
         }
         if let Some(lit) = schema.pre.iter().find(|l| !holds(l, &step.args, &state)) {
-            return err(pos, format!("step {} is not applicable: its precondition {} is false", show_step(step), show(domain, lit, &step.args)));
+            return err(
+                pos,
+                format!(
+                    "step {} is not applicable: its precondition {} is false",
+                    show_step(step),
+                    show(domain, lit, &step.args)
+                ),
+            );
         }
         schema.del.iter().for_each(|a| {
             state.remove(&ground(a, &step.args));
@@ -96,8 +150,17 @@ pub fn validate_plan(domain: &Domain, problem: &Problem, steps: &[PlanStep]) -> 
         });
     }
     if let Some(lit) = problem.goal.iter().find(|l| !holds(l, &[], &state)) {
-        let end = Pos { line: steps.last().map_or(1, |s| s.line), column: 1 };
-        return err(end, format!("the plan ends in a state where the goal {} is false", show(domain, lit, &[])));
+        let end = Pos {
+            line: steps.last().map_or(1, |s| s.line),
+            column: 1,
+        };
+        return err(
+            end,
+            format!(
+                "the plan ends in a state where the goal {} is false",
+                show(domain, lit, &[])
+            ),
+        );
     }
     Ok(Validation { steps: steps.len() })
 }
@@ -129,7 +192,11 @@ fn ground(a: &Atom, args: &[String]) -> Fact {
 fn holds(lit: &Literal, args: &[String], state: &HashSet<Fact>) -> bool {
     match lit {
         Literal::Atom { atom, positive } => state.contains(&ground(atom, args)) == *positive,
-        Literal::Equal { left, right, positive } => (value(left, args) == value(right, args)) == *positive,
+        Literal::Equal {
+            left,
+            right,
+            positive,
+        } => (value(left, args) == value(right, args)) == *positive,
     }
 }
 
@@ -144,9 +211,26 @@ fn show(domain: &Domain, lit: &Literal, args: &[String]) -> String {
         Literal::Atom { atom, positive } => {
             let (pred, objs) = ground(atom, args);
             let name = domain.predicates.get(pred).map_or("?", |p| p.name.as_str());
-            (format!("({name}{})", objs.iter().map(|o| format!(" {o}")).collect::<String>()), *positive)
+            (
+                format!(
+                    "({name}{})",
+                    objs.iter().map(|o| format!(" {o}")).collect::<String>()
+                ),
+                *positive,
+            )
         }
-        Literal::Equal { left, right, positive } => (format!("(= {} {})", value(left, args), value(right, args)), *positive),
+        Literal::Equal {
+            left,
+            right,
+            positive,
+        } => (
+            format!("(= {} {})", value(left, args), value(right, args)),
+            *positive,
+        ),
     };
-    if positive { text } else { format!("(not {text})") }
+    if positive {
+        text
+    } else {
+        format!("(not {text})")
+    }
 }

@@ -29,7 +29,10 @@ pub struct Located {
 
 /// Builds a [`Located`] error.
 pub fn err<T>(pos: Pos, message: impl Into<String>) -> Result<T, Located> {
-    Err(Located { pos, message: message.into() })
+    Err(Located {
+        pos,
+        message: message.into(),
+    })
 }
 
 /// An atom or a parenthesized list.
@@ -93,18 +96,27 @@ pub fn parse_one(text: &str) -> Result<Sexp, Located> {
     while let Some(c) = chars.next() {
         let here = pos;
         if c == '\n' {
-            pos = Pos { line: pos.line + 1, column: 1 };
+            pos = Pos {
+                line: pos.line + 1,
+                column: 1,
+            };
         } else {
             pos.column += 1;
         }
         let delimiter = c.is_whitespace() || c == '(' || c == ')' || c == ';';
         if delimiter && !token.is_empty() {
-            add(&mut stack, &mut top, Sexp::Atom(std::mem::take(&mut token), token_pos))?;
+            add(
+                &mut stack,
+                &mut top,
+                Sexp::Atom(std::mem::take(&mut token), token_pos),
+            )?;
         }
         match c {
             '(' => stack.push((Vec::new(), here)),
             ')' => {
-                let Some((items, open)) = stack.pop() else { return err(here, "unmatched `)`") };
+                let Some((items, open)) = stack.pop() else {
+                    return err(here, "unmatched `)`");
+                };
                 add(&mut stack, &mut top, Sexp::List(items, open))?;
             }
             ';' => {
@@ -127,14 +139,22 @@ pub fn parse_one(text: &str) -> Result<Sexp, Located> {
     if let Some((_, open)) = stack.last() {
         return err(*open, "this `(` is never closed");
     }
-    top.ok_or(Located { pos, message: "the file is empty: expected `(define ...)`".into() })
+    top.ok_or(Located {
+        pos,
+        message: "the file is empty: expected `(define ...)`".into(),
+    })
 }
 
 fn add(stack: &mut [(Vec<Sexp>, Pos)], top: &mut Option<Sexp>, e: Sexp) -> Result<(), Located> {
     match stack.last_mut() {
         Some((items, _)) => items.push(e),
         None if top.is_none() => *top = Some(e),
-        None => return err(e.pos(), "unexpected text after the closing `)` of the definition"),
+        None => {
+            return err(
+                e.pos(),
+                "unexpected text after the closing `)` of the definition",
+            )
+        }
     }
     Ok(())
 }
@@ -146,17 +166,49 @@ mod tests {
     #[test]
     fn parses_nested_lists_with_positions_and_comments() {
         let e = parse_one("; hello\n(define (Domain X) ; c\n  (:a ?b))").unwrap();
-        let Sexp::List(items, p) = &e else { panic!("not a list") };
+        let Sexp::List(items, p) = &e else {
+            panic!("not a list")
+        };
         assert_eq!(*p, Pos { line: 2, column: 1 });
-        assert_eq!(items[1], Sexp::List(vec![Sexp::Atom("domain".into(), Pos { line: 2, column: 10 }), Sexp::Atom("x".into(), Pos { line: 2, column: 17 })], Pos { line: 2, column: 9 }));
+        assert_eq!(
+            items[1],
+            Sexp::List(
+                vec![
+                    Sexp::Atom(
+                        "domain".into(),
+                        Pos {
+                            line: 2,
+                            column: 10
+                        }
+                    ),
+                    Sexp::Atom(
+                        "x".into(),
+                        Pos {
+                            line: 2,
+                            column: 17
+                        }
+                    )
+                ],
+                Pos { line: 2, column: 9 }
+            )
+        );
         assert_eq!(items[2].head(), Some(":a"));
     }
 
     #[test]
     fn reports_unbalanced_parentheses_where_they_are() {
-        assert_eq!(parse_one("(a\n (b)").unwrap_err().pos, Pos { line: 1, column: 1 });
-        assert_eq!(parse_one("(a))").unwrap_err().pos, Pos { line: 1, column: 4 });
-        assert_eq!(parse_one("(a) (b)").unwrap_err().pos, Pos { line: 1, column: 5 });
+        assert_eq!(
+            parse_one("(a\n (b)").unwrap_err().pos,
+            Pos { line: 1, column: 1 }
+        );
+        assert_eq!(
+            parse_one("(a))").unwrap_err().pos,
+            Pos { line: 1, column: 4 }
+        );
+        assert_eq!(
+            parse_one("(a) (b)").unwrap_err().pos,
+            Pos { line: 1, column: 5 }
+        );
         assert!(parse_one("  ; nothing\n").is_err());
     }
 }

@@ -19,15 +19,22 @@ fn pddl_dir() -> PathBuf {
 
 fn load(domain: &str, problem: &str) -> (super::Domain, super::Problem, StripsTask) {
     let dir = pddl_dir().join(domain);
-    let read = |f: &str| std::fs::read_to_string(dir.join(f)).unwrap_or_else(|e| panic!("{domain}/{f}: {e}"));
+    let read = |f: &str| {
+        std::fs::read_to_string(dir.join(f)).unwrap_or_else(|e| panic!("{domain}/{f}: {e}"))
+    };
     let d = read_domain(&read("domain.pddl")).unwrap_or_else(|e| panic!("{domain}: {e:?}"));
-    let p = read_problem(&read(&format!("{problem}.pddl")), &d).unwrap_or_else(|e| panic!("{domain}/{problem}: {e:?}"));
+    let p = read_problem(&read(&format!("{problem}.pddl")), &d)
+        .unwrap_or_else(|e| panic!("{domain}/{problem}: {e:?}"));
     let task = ground(&d, &p).unwrap_or_else(|e| panic!("{domain}/{problem}: {e}"));
     (d, p, task)
 }
 
 fn astar(task: &StripsTask, heuristic: HeuristicKind) -> Option<Vec<u32>> {
-    let config = SearchConfig { strategy: Strategy::AStar, heuristic, limits: Limits::default() };
+    let config = SearchConfig {
+        strategy: Strategy::AStar,
+        heuristic,
+        limits: Limits::default(),
+    };
     match search_task(task, &config).outcome {
         Outcome::Plan(p) => Some(p.ops),
         _ => None,
@@ -41,7 +48,11 @@ fn grounding_finds_the_real_action_sets() {
     assert_eq!((p8.model.width(), p8.model.actions().len()), (81, 192));
     // Hanoi with 3 discs and 3 pegs: each disc onto each larger place it can reach.
     let (_, _, hanoi) = load("hanoi", "p01");
-    assert!(hanoi.model.actions().iter().all(|a| !a.name.contains("peg1 peg1")));
+    assert!(hanoi
+        .model
+        .actions()
+        .iter()
+        .all(|a| !a.name.contains("peg1 peg1")));
     // LightsOut 3x3: 4 corners x 8 + 4 edges x 16 + 1 centre x 32 patterns.
     let (_, _, lo) = load("lightsout", "p01");
     assert_eq!(lo.model.actions().len(), 128);
@@ -60,33 +71,64 @@ fn astar_matches_bfs_on_random_problems_of_every_domain() {
         for _ in 0..8 {
             let mut state = task.init.clone();
             for _ in 0..r.random_range(0..12) {
-                let app: Vec<_> = task.model.actions().iter().filter(|a| a.is_applicable(&state)).collect();
+                let app: Vec<_> = task
+                    .model
+                    .actions()
+                    .iter()
+                    .filter(|a| a.is_applicable(&state))
+                    .collect();
                 state = app[r.random_range(0..app.len())].apply(&state);
             }
-            let random = StripsTask { init: state.clone(), ..task.clone() };
+            let random = StripsTask {
+                init: state.clone(),
+                ..task.clone()
+            };
             let optimal = bfs_length(&random);
-            for h in [HeuristicKind::Blind, HeuristicKind::Hmax, HeuristicKind::Lmcut] {
+            for h in [
+                HeuristicKind::Blind,
+                HeuristicKind::Hmax,
+                HeuristicKind::Lmcut,
+            ] {
                 let plan = astar(&random, h);
                 assert_eq!(plan.as_ref().map(Vec::len), optimal, "{domain} with {h:?}");
-                let ops: Vec<usize> = plan.unwrap_or_default().iter().map(|&o| o as usize).collect();
-                let states = random.replay(&ops).unwrap_or_else(|s| panic!("{domain}: step {s} not applicable"));
+                let ops: Vec<usize> = plan
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|&o| o as usize)
+                    .collect();
+                let states = random
+                    .replay(&ops)
+                    .unwrap_or_else(|s| panic!("{domain}: step {s} not applicable"));
                 assert!(states.last().is_some_and(|s| random.is_goal(s)));
             }
             cases += 1;
         }
-        let plan = astar(&task, HeuristicKind::Lmcut).unwrap_or_else(|| panic!("{domain}/p01 unsolved"));
+        let plan =
+            astar(&task, HeuristicKind::Lmcut).unwrap_or_else(|| panic!("{domain}/p01 unsolved"));
         let text = super::format_plan(&task, &plan);
         let steps = read_plan(&text).unwrap_or_else(|e| panic!("{e:?}"));
-        assert_eq!(validate_plan(&d, &p, &steps).map(|v| v.steps), Ok(plan.len()), "{domain}");
+        assert_eq!(
+            validate_plan(&d, &p, &steps).map(|v| v.steps),
+            Ok(plan.len()),
+            "{domain}"
+        );
     }
     assert_eq!(cases, 40);
 }
 
 #[test]
 fn heuristics_are_admissible_on_enumerated_domain_problems() {
-    for (domain, problem) in [("hanoi", "p01"), ("blocksworld", "p02"), ("sokoban", "p01"), ("lightsout", "p01")] {
+    for (domain, problem) in [
+        ("hanoi", "p01"),
+        ("blocksworld", "p02"),
+        ("sokoban", "p01"),
+        ("lightsout", "p01"),
+    ] {
         let (_, _, task) = load(domain, problem);
-        assert!(check_admissible(&task) > 20, "{domain}: too few states checked");
+        assert!(
+            check_admissible(&task) > 20,
+            "{domain}: too few states checked"
+        );
     }
 }
 
@@ -97,11 +139,21 @@ fn validator_rejects_bad_plans_with_their_line() {
     let err = validate_plan(&d, &p, &read_plan(bad).unwrap_or_default()).unwrap_err();
     assert_eq!(err.pos.line, 3);
     assert!(err.message.contains("not applicable"), "{}", err.message);
-    let short = validate_plan(&d, &p, &read_plan("(move t5 p13 p23)\n").unwrap_or_default()).unwrap_err();
+    let short = validate_plan(
+        &d,
+        &p,
+        &read_plan("(move t5 p13 p23)\n").unwrap_or_default(),
+    )
+    .unwrap_err();
     assert!(short.message.contains("goal"), "{}", short.message);
     assert!(read_plan("move t1\n").is_err());
-    let unknown = validate_plan(&d, &p, &read_plan("(fly t1 p11 p12)\n").unwrap_or_default()).unwrap_err();
-    assert!(unknown.message.contains("not an action"), "{}", unknown.message);
+    let unknown =
+        validate_plan(&d, &p, &read_plan("(fly t1 p11 p12)\n").unwrap_or_default()).unwrap_err();
+    assert!(
+        unknown.message.contains("not an action"),
+        "{}",
+        unknown.message
+    );
 }
 
 #[test]
@@ -119,19 +171,41 @@ fn malformed_pddl_is_reported_at_its_line_and_column() {
         assert_eq!((e.pos.line, e.pos.column), (line, column), "{text}: {e:?}");
         assert!(e.message.contains(message), "{}", e.message);
     }
-    let d = read_domain("(define (domain d) (:predicates (p ?x)))").unwrap_or_else(|e| panic!("{e:?}"));
-    let e = read_problem("(define (problem q) (:domain d)\n (:objects a)\n (:init (p b))\n (:goal (p a)))", &d).unwrap_err();
-    assert_eq!((e.pos.line, e.pos.column, e.message.contains("unknown constant")), (3, 12, true));
+    let d =
+        read_domain("(define (domain d) (:predicates (p ?x)))").unwrap_or_else(|e| panic!("{e:?}"));
+    let e = read_problem(
+        "(define (problem q) (:domain d)\n (:objects a)\n (:init (p b))\n (:goal (p a)))",
+        &d,
+    )
+    .unwrap_err();
+    assert_eq!(
+        (
+            e.pos.line,
+            e.pos.column,
+            e.message.contains("unknown constant")
+        ),
+        (3, 12, true)
+    );
     let e = read_problem("(define (problem q) (:domain other) (:goal (and)))", &d).unwrap_err();
-    assert!(e.message.contains("domain file defines `d`"), "{}", e.message);
+    assert!(
+        e.message.contains("domain file defines `d`"),
+        "{}",
+        e.message
+    );
 }
 
 /// Reads back a written task.
 fn reread(task: &StripsTask) -> (String, StripsTask) {
-    let (d, p) = (write_domain(&task.model, "latent"), write_problem(task, "latent", "p"));
+    let (d, p) = (
+        write_domain(&task.model, "latent"),
+        write_problem(task, "latent", "p"),
+    );
     let dom = read_domain(&d).unwrap_or_else(|e| panic!("{e:?}\n{d}"));
     let prob = read_problem(&p, &dom).unwrap_or_else(|e| panic!("{e:?}\n{p}"));
-    (d + &p, ground(&dom, &prob).unwrap_or_else(|e| panic!("{e}")))
+    (
+        d + &p,
+        ground(&dom, &prob).unwrap_or_else(|e| panic!("{e}")),
+    )
 }
 
 /// A model where every bit is changed by some action and every action is
@@ -149,7 +223,8 @@ fn writer_reader_round_trip_is_exact_without_pruning() {
     let names = (0..width).map(|i| format!("z{i}")).collect();
     let model = crate::symbolic::StripsModel::new(names, actions).unwrap_or_else(|e| panic!("{e}"));
     let goal = crate::symbolic::BitState::from_ones(width, 0..width);
-    let task = StripsTask::with_full_goal(model, crate::symbolic::BitState::zeros(width), goal).unwrap_or_else(|e| panic!("{e}"));
+    let task = StripsTask::with_full_goal(model, crate::symbolic::BitState::zeros(width), goal)
+        .unwrap_or_else(|e| panic!("{e}"));
     let (text, back) = reread(&task);
     assert_eq!(back, task);
     assert_eq!(reread(&back).0, text);

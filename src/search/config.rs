@@ -19,7 +19,11 @@ pub struct SearchConfig {
 impl Default for SearchConfig {
     /// A* with LM-cut and no limits.
     fn default() -> Self {
-        Self { strategy: Strategy::AStar, heuristic: HeuristicKind::Lmcut, limits: Limits::default() }
+        Self {
+            strategy: Strategy::AStar,
+            heuristic: HeuristicKind::Lmcut,
+            limits: Limits::default(),
+        }
     }
 }
 

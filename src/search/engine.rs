@@ -96,18 +96,30 @@ pub struct SearchResult {
 }
 
 /// A* search on `space` with `heuristic`, within `limits`.
-pub fn astar<S: SearchSpace, H: Heuristic>(space: &S, heuristic: &mut H, limits: Limits) -> SearchResult {
+pub fn astar<S: SearchSpace, H: Heuristic>(
+    space: &S,
+    heuristic: &mut H,
+    limits: Limits,
+) -> SearchResult {
     best_first(space, heuristic, Strategy::AStar, limits)
 }
 
 /// Best-first search on `space` with `heuristic`, within `limits`.
-pub fn best_first<S: SearchSpace, H: Heuristic>(space: &S, heuristic: &mut H, strategy: Strategy, limits: Limits) -> SearchResult {
+pub fn best_first<S: SearchSpace, H: Heuristic>(
+    space: &S,
+    heuristic: &mut H,
+    strategy: Strategy,
+    limits: Limits,
+) -> SearchResult {
     let mut search = Search::new(space, strategy, limits);
     let outcome = search.run(heuristic);
     search.stats.search_time = search.start.elapsed();
     search.stats.states = search.table.len() as u64;
     search.stats.memory_bytes = search.stats.memory_bytes.max(search.bytes());
-    SearchResult { outcome, stats: search.stats }
+    SearchResult {
+        outcome,
+        stats: search.stats,
+    }
 }
 
 /// What the search knows about one registered state, kept together so that
@@ -185,7 +197,13 @@ impl<'a, S: SearchSpace> Search<'a, S> {
 
     /// Generates every successor of `id`, registering new states and
     /// improving the g of known ones (A*).
-    fn expand<H: Heuristic>(&mut self, id: u32, heuristic: &mut H, ops: &mut Vec<u32>, succ: &mut [u64]) {
+    fn expand<H: Heuristic>(
+        &mut self,
+        id: u32,
+        heuristic: &mut H,
+        ops: &mut Vec<u32>,
+        succ: &mut [u64],
+    ) {
         ops.clear();
         self.space.applicable(self.table.get(id), ops);
         let g_parent = self.nodes[id as usize].g;
@@ -205,7 +223,13 @@ impl<'a, S: SearchSpace> Search<'a, S> {
     fn register<H: Heuristic>(&mut self, id: u32, g: u32, parent: u32, op: u32, heuristic: &mut H) {
         self.stats.evaluated += 1;
         let h = heuristic.estimate(self.table.get(id));
-        self.nodes.push(Node { g, h: h.unwrap_or(DEAD), parent, op, closed: false });
+        self.nodes.push(Node {
+            g,
+            h: h.unwrap_or(DEAD),
+            parent,
+            op,
+            closed: false,
+        });
         match h {
             Some(h) => {
                 let (p, s) = self.key(g, h);
@@ -225,29 +249,48 @@ impl<'a, S: SearchSpace> Search<'a, S> {
             self.stats.reopened += 1;
         }
         let h = node.h;
-        *node = Node { g, h, parent, op, closed: false };
+        *node = Node {
+            g,
+            h,
+            parent,
+            op,
+            closed: false,
+        };
         let (p, s) = self.key(g, h);
         self.open.push(p, s, id);
     }
 
     fn limit_reached(&mut self) -> Option<LimitKind> {
-        if self.limits.max_expansions.is_some_and(|m| self.stats.expanded >= m) {
+        if self
+            .limits
+            .max_expansions
+            .is_some_and(|m| self.stats.expanded >= m)
+        {
             return Some(LimitKind::Expansions);
         }
         if self.stats.expanded % 512 != 0 {
             return None;
         }
-        if self.limits.max_time.is_some_and(|t| self.start.elapsed() >= t) {
+        if self
+            .limits
+            .max_time
+            .is_some_and(|t| self.start.elapsed() >= t)
+        {
             return Some(LimitKind::Time);
         }
         let bytes = self.bytes();
         self.stats.memory_bytes = self.stats.memory_bytes.max(bytes);
-        self.limits.max_memory_bytes.is_some_and(|m| bytes > m).then_some(LimitKind::Memory)
+        self.limits
+            .max_memory_bytes
+            .is_some_and(|m| bytes > m)
+            .then_some(LimitKind::Memory)
     }
 
     /// Bytes of the search's own data structures.
     fn bytes(&self) -> usize {
-        self.table.bytes() + self.nodes.capacity() * std::mem::size_of::<Node>() + self.open.len() * 4
+        self.table.bytes()
+            + self.nodes.capacity() * std::mem::size_of::<Node>()
+            + self.open.len() * 4
     }
 
     fn extract_plan(&self, goal: u32) -> Plan {
@@ -258,6 +301,9 @@ impl<'a, S: SearchSpace> Search<'a, S> {
             id = self.nodes[id as usize].parent;
         }
         ops.reverse();
-        Plan { ops, cost: u64::from(self.nodes[goal as usize].g) }
+        Plan {
+            ops,
+            cost: u64::from(self.nodes[goal as usize].g),
+        }
     }
 }

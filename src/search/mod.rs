@@ -15,7 +15,9 @@ mod successors;
 mod table;
 
 pub use config::{search_task, SearchConfig};
-pub use engine::{astar, best_first, LimitKind, Limits, Outcome, Plan, SearchResult, SearchStats, Strategy};
+pub use engine::{
+    astar, best_first, LimitKind, Limits, Outcome, Plan, SearchResult, SearchStats, Strategy,
+};
 pub use heuristics::HeuristicKind;
 pub use space::BitSpace;
 pub use successors::SuccessorGenerator;

@@ -28,7 +28,8 @@ impl BitSpace {
             .iter()
             .map(|a| {
                 let pos = a.pre_pos.ones().map(|b| (b as u32, true));
-                pos.chain(a.pre_neg.ones().map(|b| (b as u32, false))).collect()
+                pos.chain(a.pre_neg.ones().map(|b| (b as u32, false)))
+                    .collect()
             })
             .collect();
         Self {
@@ -36,8 +37,14 @@ impl BitSpace {
             init: task.init.words().to_vec(),
             goal_pos: task.goal_pos.words().to_vec(),
             goal_neg: task.goal_neg.words().to_vec(),
-            keep: actions.iter().flat_map(|a| a.del.words().iter().map(|w| !w)).collect(),
-            add: actions.iter().flat_map(|a| a.add.words().iter().copied()).collect(),
+            keep: actions
+                .iter()
+                .flat_map(|a| a.del.words().iter().map(|w| !w))
+                .collect(),
+            add: actions
+                .iter()
+                .flat_map(|a| a.add.words().iter().copied())
+                .collect(),
             costs: actions.iter().map(|a| a.cost).collect(),
             generator: SuccessorGenerator::new(&preconditions, task.model.width()),
         }
@@ -55,7 +62,9 @@ impl SearchSpace for BitSpace {
 
     #[inline]
     fn is_goal(&self, state: &[u64]) -> bool {
-        (0..self.words).all(|w| state[w] & self.goal_pos[w] == self.goal_pos[w] && state[w] & self.goal_neg[w] == 0)
+        (0..self.words).all(|w| {
+            state[w] & self.goal_pos[w] == self.goal_pos[w] && state[w] & self.goal_neg[w] == 0
+        })
     }
 
     #[inline]

@@ -19,7 +19,10 @@ struct Groups {
 
 impl Groups {
     fn new(lists: Vec<Vec<u32>>) -> Self {
-        let mut g = Groups { start: vec![0], items: Vec::new() };
+        let mut g = Groups {
+            start: vec![0],
+            items: Vec::new(),
+        };
         for list in lists {
             g.items.extend(list);
             g.start.push(g.items.len() as u32);
@@ -54,7 +57,10 @@ impl SuccessorGenerator {
     /// over states of `bits` bits.
     pub fn new(preconditions: &[Vec<Literal>], bits: usize) -> Self {
         let words = bits.div_ceil(64);
-        let (mut pos, mut neg) = (vec![0u64; preconditions.len() * words], vec![0u64; preconditions.len() * words]);
+        let (mut pos, mut neg) = (
+            vec![0u64; preconditions.len() * words],
+            vec![0u64; preconditions.len() * words],
+        );
         let mut uses = vec![0usize; bits];
         for (op, lits) in preconditions.iter().enumerate() {
             for &(b, v) in lits {
@@ -68,22 +74,43 @@ impl SuccessorGenerator {
         let (mut by_true, mut by_false) = (vec![Vec::new(); bits], vec![Vec::new(); bits]);
         let mut always = Vec::new();
         for (op, lits) in preconditions.iter().enumerate() {
-            let positive = lits.iter().filter(|l| l.1).min_by_key(|l| uses[l.0 as usize]);
+            let positive = lits
+                .iter()
+                .filter(|l| l.1)
+                .min_by_key(|l| uses[l.0 as usize]);
             match positive.or(lits.first()) {
                 Some(&(b, true)) => by_true[b as usize].push(op as u32),
                 Some(&(b, false)) => by_false[b as usize].push(op as u32),
                 None => always.push(op as u32),
             }
         }
-        let false_bits: Vec<u32> = (0..bits as u32).filter(|&b| !by_false[b as usize].is_empty()).collect();
-        let by_false = Groups::new(false_bits.iter().map(|&b| std::mem::take(&mut by_false[b as usize])).collect());
-        Self { words, pos, neg, by_true: Groups::new(by_true), by_false, false_bits, always }
+        let false_bits: Vec<u32> = (0..bits as u32)
+            .filter(|&b| !by_false[b as usize].is_empty())
+            .collect();
+        let by_false = Groups::new(
+            false_bits
+                .iter()
+                .map(|&b| std::mem::take(&mut by_false[b as usize]))
+                .collect(),
+        );
+        Self {
+            words,
+            pos,
+            neg,
+            by_true: Groups::new(by_true),
+            by_false,
+            false_bits,
+            always,
+        }
     }
 
     #[inline]
     fn holds(&self, op: u32, state: &[u64]) -> bool {
         let base = op as usize * self.words;
-        let (pos, neg) = (&self.pos[base..base + self.words], &self.neg[base..base + self.words]);
+        let (pos, neg) = (
+            &self.pos[base..base + self.words],
+            &self.neg[base..base + self.words],
+        );
         (0..self.words).all(|w| state[w] & pos[w] == pos[w] && state[w] & neg[w] == 0)
     }
 
@@ -95,12 +122,24 @@ impl SuccessorGenerator {
             while rest != 0 {
                 let bit = w * 64 + rest.trailing_zeros() as usize;
                 rest &= rest - 1;
-                out.extend(self.by_true.get(bit).iter().copied().filter(|&op| self.holds(op, state)));
+                out.extend(
+                    self.by_true
+                        .get(bit)
+                        .iter()
+                        .copied()
+                        .filter(|&op| self.holds(op, state)),
+                );
             }
         }
         for (k, &b) in self.false_bits.iter().enumerate() {
             if state[b as usize / 64] >> (b % 64) & 1 == 0 {
-                out.extend(self.by_false.get(k).iter().copied().filter(|&op| self.holds(op, state)));
+                out.extend(
+                    self.by_false
+                        .get(k)
+                        .iter()
+                        .copied()
+                        .filter(|&op| self.holds(op, state)),
+                );
             }
         }
     }
@@ -118,15 +157,21 @@ mod tests {
             let pres: Vec<Vec<Literal>> = (0..300)
                 .map(|_| {
                     let n = rng.random_range(0..6);
-                    (0..n).map(|_| (rng.random_range(0..bits as u32), rng.random_bool(0.5))).collect()
+                    (0..n)
+                        .map(|_| (rng.random_range(0..bits as u32), rng.random_bool(0.5)))
+                        .collect()
                 })
                 .collect();
             let gen = SuccessorGenerator::new(&pres, bits);
             for _ in 0..200 {
                 let random: Vec<bool> = (0..bits).map(|_| rng.random_bool(0.5)).collect();
-                let state = crate::symbolic::BitState::from_bools(&random).words().to_vec();
+                let state = crate::symbolic::BitState::from_bools(&random)
+                    .words()
+                    .to_vec();
                 let holds = |&(b, v): &Literal| (state[b as usize / 64] >> (b % 64) & 1 == 1) == v;
-                let expect: Vec<u32> = (0..pres.len() as u32).filter(|&op| pres[op as usize].iter().all(holds)).collect();
+                let expect: Vec<u32> = (0..pres.len() as u32)
+                    .filter(|&op| pres[op as usize].iter().all(holds))
+                    .collect();
                 let mut got = Vec::new();
                 gen.applicable(&state, &mut got);
                 got.sort_unstable();

@@ -30,7 +30,12 @@ fn hash_words(state: &[u64]) -> u64 {
 impl StateTable {
     /// An empty table for states of `words` words.
     pub fn new(words: usize) -> Self {
-        Self { words, arena: Vec::new(), slots: vec![EMPTY; 1024], len: 0 }
+        Self {
+            words,
+            arena: Vec::new(),
+            slots: vec![EMPTY; 1024],
+            len: 0,
+        }
     }
 
     /// Number of states stored.
@@ -111,7 +116,7 @@ mod tests {
             assert_eq!(t.insert(&[i, i * 7]), (i as u32, false));
             assert_eq!(t.get(i as u32), &[i, i * 7]);
         }
-        assert_eq!(t.insert(&[1, 8]).1, true);
+        assert!(t.insert(&[1, 8]).1);
         assert_eq!(t.len(), 5001);
     }
 }

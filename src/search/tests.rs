@@ -22,15 +22,30 @@ pub(crate) fn random_task(r: &mut Rng, width: usize, actions: usize) -> StripsTa
     let acts: Vec<StripsAction> = (0..actions)
         .map(|i| {
             let pos = random_mask(r, width, 0.15);
-            let neg: Vec<bool> = random_mask(r, width, 0.15).iter().zip(&pos).map(|(n, p)| *n && !p).collect();
-            StripsAction::from_bools(format!("a{i}"), &pos, &neg, &random_mask(r, width, 0.2), &random_mask(r, width, 0.2))
+            let neg: Vec<bool> = random_mask(r, width, 0.15)
+                .iter()
+                .zip(&pos)
+                .map(|(n, p)| *n && !p)
+                .collect();
+            StripsAction::from_bools(
+                format!("a{i}"),
+                &pos,
+                &neg,
+                &random_mask(r, width, 0.2),
+                &random_mask(r, width, 0.2),
+            )
         })
         .collect();
-    let model = StripsModel::new((0..width).map(|i| format!("z{i}")).collect(), acts).unwrap_or_else(|e| panic!("{e}"));
+    let model = StripsModel::new((0..width).map(|i| format!("z{i}")).collect(), acts)
+        .unwrap_or_else(|e| panic!("{e}"));
     let init = BitState::from_bools(&random_mask(r, width, 0.5));
     let mut s = init.clone();
     for _ in 0..r.random_range(0..12) {
-        let app: Vec<&StripsAction> = model.actions().iter().filter(|a| a.is_applicable(&s)).collect();
+        let app: Vec<&StripsAction> = model
+            .actions()
+            .iter()
+            .filter(|a| a.is_applicable(&s))
+            .collect();
         if app.is_empty() {
             break;
         }
@@ -43,12 +58,18 @@ pub(crate) fn random_task(r: &mut Rng, width: usize, actions: usize) -> StripsTa
 }
 
 fn successors(task: &StripsTask, s: &BitState) -> Vec<BitState> {
-    task.model.actions().iter().filter(|a| a.is_applicable(s)).map(|a| a.apply(s)).collect()
+    task.model
+        .actions()
+        .iter()
+        .filter(|a| a.is_applicable(s))
+        .map(|a| a.apply(s))
+        .collect()
 }
 
 /// Length of a shortest plan by breadth-first search (the oracle).
 pub(crate) fn bfs_length(task: &StripsTask) -> Option<usize> {
-    pathfinding::directed::bfs::bfs(&task.init, |s| successors(task, s), |s| task.is_goal(s)).map(|p| p.len() - 1)
+    pathfinding::directed::bfs::bfs(&task.init, |s| successors(task, s), |s| task.is_goal(s))
+        .map(|p| p.len() - 1)
 }
 
 fn check_plan(task: &StripsTask, config: &SearchConfig) -> Option<usize> {
@@ -56,8 +77,13 @@ fn check_plan(task: &StripsTask, config: &SearchConfig) -> Option<usize> {
     match result.outcome {
         Outcome::Plan(plan) => {
             let ops: Vec<usize> = plan.ops.iter().map(|&o| o as usize).collect();
-            let states = task.replay(&ops).unwrap_or_else(|step| panic!("plan step {step} is not applicable"));
-            assert!(task.is_goal(states.last().unwrap_or(&task.init)), "plan does not reach the goal");
+            let states = task
+                .replay(&ops)
+                .unwrap_or_else(|step| panic!("plan step {step} is not applicable"));
+            assert!(
+                task.is_goal(states.last().unwrap_or(&task.init)),
+                "plan does not reach the goal"
+            );
             assert_eq!(plan.cost, ops.len() as u64);
             Some(ops.len())
         }
@@ -75,18 +101,36 @@ fn astar_matches_bfs_and_greedy_plans_are_valid() {
         let optimal = bfs_length(&task);
         solved += usize::from(optimal.is_some());
         for heuristic in HeuristicKind::ALL {
-            let astar = SearchConfig { strategy: Strategy::AStar, heuristic, limits: Limits::default() };
-            let greedy = SearchConfig { strategy: Strategy::Greedy, ..astar };
+            let astar = SearchConfig {
+                strategy: Strategy::AStar,
+                heuristic,
+                limits: Limits::default(),
+            };
+            let greedy = SearchConfig {
+                strategy: Strategy::Greedy,
+                ..astar
+            };
             let found = check_plan(&task, &astar);
             if heuristic.is_admissible() {
                 assert_eq!(found, optimal, "case {case}, {heuristic:?}");
             } else {
-                assert_eq!(found.is_some(), optimal.is_some(), "case {case}, {heuristic:?}");
+                assert_eq!(
+                    found.is_some(),
+                    optimal.is_some(),
+                    "case {case}, {heuristic:?}"
+                );
             }
-            assert_eq!(check_plan(&task, &greedy).is_some(), optimal.is_some(), "case {case}, greedy {heuristic:?}");
+            assert_eq!(
+                check_plan(&task, &greedy).is_some(),
+                optimal.is_some(),
+                "case {case}, greedy {heuristic:?}"
+            );
         }
     }
-    assert!(solved > 50, "too few solvable random tasks ({solved}) to test anything");
+    assert!(
+        solved > 50,
+        "too few solvable random tasks ({solved}) to test anything"
+    );
 }
 
 /// True goal distance of every state reachable from the initial state.
@@ -107,7 +151,9 @@ fn true_distances(task: &StripsTask) -> HashMap<BitState, Option<usize>> {
         i += 1;
     }
     let mut dist = vec![None; seen.len()];
-    let mut queue: VecDeque<usize> = (0..seen.len()).filter(|&k| task.is_goal(&seen[k])).collect();
+    let mut queue: VecDeque<usize> = (0..seen.len())
+        .filter(|&k| task.is_goal(&seen[k]))
+        .collect();
     queue.iter().for_each(|&k| dist[k] = Some(0));
     while let Some(k) = queue.pop_front() {
         for &p in &back[k] {
@@ -126,7 +172,11 @@ pub(crate) fn check_admissible(task: &StripsTask) -> usize {
     let mut blind = Blind::new(task);
     let mut checked = 0;
     for (state, dist) in true_distances(task) {
-        let (hm, lc, bl) = (hmax.estimate(state.words()), lmcut.estimate(state.words()), blind.estimate(state.words()));
+        let (hm, lc, bl) = (
+            hmax.estimate(state.words()),
+            lmcut.estimate(state.words()),
+            blind.estimate(state.words()),
+        );
         match dist {
             Some(d) => {
                 for (name, h) in [("hmax", hm), ("lmcut", lc), ("blind", bl)] {
@@ -136,7 +186,10 @@ pub(crate) fn check_admissible(task: &StripsTask) -> usize {
                 assert!(lc >= hm, "LM-cut {lc:?} below h^max {hm:?} at {state}");
                 checked += 1;
             }
-            None => assert!(hm.is_none() || lc.is_some(), "LM-cut misses a dead end h^max found"),
+            None => assert!(
+                hm.is_none() || lc.is_some(),
+                "LM-cut misses a dead end h^max found"
+            ),
         }
     }
     checked
@@ -157,7 +210,13 @@ fn admissible_heuristics_never_exceed_the_true_distance() {
 fn goal_count_counts_violated_literals() {
     let a = StripsAction::from_bools("a", &[false; 3], &[false; 3], &[false; 3], &[false; 3]);
     let model = StripsModel::new(vec!["x".into(), "y".into(), "z".into()], vec![a]).unwrap();
-    let task = StripsTask::new(model, BitState::zeros(3), BitState::from_ones(3, [0, 1]), BitState::from_ones(3, [2])).unwrap();
+    let task = StripsTask::new(
+        model,
+        BitState::zeros(3),
+        BitState::from_ones(3, [0, 1]),
+        BitState::from_ones(3, [2]),
+    )
+    .unwrap();
     let mut gc = GoalCount::new(&task);
     assert_eq!(gc.estimate(BitState::from_ones(3, [2]).words()), Some(3));
     assert_eq!(gc.estimate(BitState::from_ones(3, [0, 1]).words()), Some(0));
@@ -177,14 +236,36 @@ fn limits_stop_the_search_and_unsolvable_is_proved() {
     let model = StripsModel::new((0..width).map(|i| format!("z{i}")).collect(), actions).unwrap();
     let all_ones = BitState::from_ones(width, 0..width);
     let task = StripsTask::with_full_goal(model.clone(), BitState::zeros(width), all_ones).unwrap();
-    let limits = Limits { max_expansions: Some(100), ..Limits::default() };
-    let result = search_task(&task, &SearchConfig { strategy: Strategy::AStar, heuristic: HeuristicKind::Blind, limits });
-    assert_eq!(result.outcome, Outcome::LimitReached(super::LimitKind::Expansions));
+    let limits = Limits {
+        max_expansions: Some(100),
+        ..Limits::default()
+    };
+    let result = search_task(
+        &task,
+        &SearchConfig {
+            strategy: Strategy::AStar,
+            heuristic: HeuristicKind::Blind,
+            limits,
+        },
+    );
+    assert_eq!(
+        result.outcome,
+        Outcome::LimitReached(super::LimitKind::Expansions)
+    );
     assert_eq!(result.stats.expanded, 100);
-    let full = SearchConfig { strategy: Strategy::AStar, heuristic: HeuristicKind::Blind, limits: Limits::default() };
+    let full = SearchConfig {
+        strategy: Strategy::AStar,
+        heuristic: HeuristicKind::Blind,
+        limits: Limits::default(),
+    };
     assert_eq!(check_plan(&task, &full), Some((1 << width) - 1));
     // At all ones no increment applies, so zero is unreachable.
-    let stuck = StripsTask::with_full_goal(model, BitState::from_ones(width, 0..width), BitState::zeros(width)).unwrap();
+    let stuck = StripsTask::with_full_goal(
+        model,
+        BitState::from_ones(width, 0..width),
+        BitState::zeros(width),
+    )
+    .unwrap();
     for heuristic in HeuristicKind::ALL {
         let r = search_task(&stuck, &SearchConfig { heuristic, ..full });
         assert_eq!(r.outcome, Outcome::Unsolvable, "{heuristic:?}");

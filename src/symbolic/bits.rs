@@ -23,7 +23,10 @@ pub struct BitState {
 impl BitState {
     /// `len` zero bits.
     pub fn zeros(len: usize) -> Self {
-        Self { len, words: vec![0; words_for(len)].into_boxed_slice() }
+        Self {
+            len,
+            words: vec![0; words_for(len)].into_boxed_slice(),
+        }
     }
 
     /// The bits of `values`, in order.
@@ -47,8 +50,15 @@ impl BitState {
     /// `len` bits read from packed words; bits past `len` are cleared.
     /// Contract: `words.len() == words_for(len)`.
     pub fn from_words(len: usize, words: &[u64]) -> Self {
-        assert_eq!(words.len(), words_for(len), "word count does not match the width");
-        let mut s = Self { len, words: words.into() };
+        assert_eq!(
+            words.len(),
+            words_for(len),
+            "word count does not match the width"
+        );
+        let mut s = Self {
+            len,
+            words: words.into(),
+        };
         s.clear_tail();
         s
     }
@@ -120,19 +130,27 @@ impl BitState {
 
     /// True if every bit set here is set in `other` (same width).
     pub fn is_subset_of(&self, other: &Self) -> bool {
-        self.words.iter().zip(other.words.iter()).all(|(a, b)| a & !b == 0)
+        self.words
+            .iter()
+            .zip(other.words.iter())
+            .all(|(a, b)| a & !b == 0)
     }
 
     /// True if some bit is set in both (same width).
     pub fn intersects(&self, other: &Self) -> bool {
-        self.words.iter().zip(other.words.iter()).any(|(a, b)| a & b != 0)
+        self.words
+            .iter()
+            .zip(other.words.iter())
+            .any(|(a, b)| a & b != 0)
     }
 }
 
 impl fmt::Display for BitState {
     /// The bits as a string of `0` and `1`, bit 0 first.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let text: String = (0..self.len).map(|i| if self.get(i) { '1' } else { '0' }).collect();
+        let text: String = (0..self.len)
+            .map(|i| if self.get(i) { '1' } else { '0' })
+            .collect();
         f.write_str(&text)
     }
 }
@@ -211,6 +229,12 @@ mod tests {
     #[test]
     fn bad_character_is_reported() {
         let err = "01x1".parse::<BitState>().unwrap_err();
-        assert_eq!(err, BitParseError { found: 'x', position: 2 });
+        assert_eq!(
+            err,
+            BitParseError {
+                found: 'x',
+                position: 2
+            }
+        );
     }
 }

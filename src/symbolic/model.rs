@@ -65,7 +65,13 @@ pub struct StripsAction {
 
 impl StripsAction {
     /// A unit-cost action from four boolean masks of equal length.
-    pub fn from_bools(name: impl Into<String>, pre_pos: &[bool], pre_neg: &[bool], add: &[bool], del: &[bool]) -> Self {
+    pub fn from_bools(
+        name: impl Into<String>,
+        pre_pos: &[bool],
+        pre_neg: &[bool],
+        add: &[bool],
+        del: &[bool],
+    ) -> Self {
         Self {
             name: name.into(),
             pre_pos: BitState::from_bools(pre_pos),
@@ -93,10 +99,20 @@ impl StripsAction {
     }
 
     fn check_width(&self, width: usize) -> Result<(), ModelError> {
-        let masks = [("pre_pos", &self.pre_pos), ("pre_neg", &self.pre_neg), ("add", &self.add), ("del", &self.del)];
+        let masks = [
+            ("pre_pos", &self.pre_pos),
+            ("pre_neg", &self.pre_neg),
+            ("add", &self.add),
+            ("del", &self.del),
+        ];
         for (mask, m) in masks {
             if m.len() != width {
-                return Err(ModelError::MaskWidth { action: self.name.clone(), mask, got: m.len(), expected: width });
+                return Err(ModelError::MaskWidth {
+                    action: self.name.clone(),
+                    mask,
+                    got: m.len(),
+                    expected: width,
+                });
             }
         }
         Ok(())
@@ -133,7 +149,15 @@ impl StripsModel {
     ) -> Result<Self, ModelError> {
         let bit_names = (0..bits).map(|i| format!("z{i}")).collect();
         let actions = (0..action_names.len())
-            .map(|i| StripsAction::from_bools(action_names[i].clone(), &pre_pos[i], &pre_neg[i], &add[i], &del[i]))
+            .map(|i| {
+                StripsAction::from_bools(
+                    action_names[i].clone(),
+                    &pre_pos[i],
+                    &pre_neg[i],
+                    &add[i],
+                    &del[i],
+                )
+            })
             .collect();
         Self::new(bit_names, actions)
     }
@@ -159,11 +183,17 @@ impl StripsModel {
     }
 }
 
-fn check_distinct<'a>(what: &'static str, names: impl Iterator<Item = &'a String>) -> Result<(), ModelError> {
+fn check_distinct<'a>(
+    what: &'static str,
+    names: impl Iterator<Item = &'a String>,
+) -> Result<(), ModelError> {
     let mut seen = HashSet::new();
     for n in names {
         if !seen.insert(n) {
-            return Err(ModelError::DuplicateName { what, name: n.clone() });
+            return Err(ModelError::DuplicateName {
+                what,
+                name: n.clone(),
+            });
         }
     }
     Ok(())
@@ -186,21 +216,45 @@ pub struct StripsTask {
 impl StripsTask {
     /// A task; the states must match the model's width and the goal must not
     /// contradict itself.
-    pub fn new(model: StripsModel, init: BitState, goal_pos: BitState, goal_neg: BitState) -> Result<Self, ModelError> {
+    pub fn new(
+        model: StripsModel,
+        init: BitState,
+        goal_pos: BitState,
+        goal_neg: BitState,
+    ) -> Result<Self, ModelError> {
         let width = model.width();
-        for (what, s) in [("initial state", &init), ("goal (true bits)", &goal_pos), ("goal (false bits)", &goal_neg)] {
+        for (what, s) in [
+            ("initial state", &init),
+            ("goal (true bits)", &goal_pos),
+            ("goal (false bits)", &goal_neg),
+        ] {
             if s.len() != width {
-                return Err(ModelError::StateWidth { what, got: s.len(), expected: width });
+                return Err(ModelError::StateWidth {
+                    what,
+                    got: s.len(),
+                    expected: width,
+                });
             }
         }
         if let Some(bit) = goal_pos.ones().find(|&i| goal_neg.get(i)) {
-            return Err(ModelError::ContradictoryGoal(model.bit_names()[bit].clone()));
+            return Err(ModelError::ContradictoryGoal(
+                model.bit_names()[bit].clone(),
+            ));
         }
-        Ok(Self { model, init, goal_pos, goal_neg })
+        Ok(Self {
+            model,
+            init,
+            goal_pos,
+            goal_neg,
+        })
     }
 
     /// A task whose goal is the complete state `goal` (Latplan's problems).
-    pub fn with_full_goal(model: StripsModel, init: BitState, goal: BitState) -> Result<Self, ModelError> {
+    pub fn with_full_goal(
+        model: StripsModel,
+        init: BitState,
+        goal: BitState,
+    ) -> Result<Self, ModelError> {
         let neg_words: Vec<u64> = goal.words().iter().map(|w| !w).collect();
         let goal_neg = BitState::from_words(goal.len(), &neg_words);
         Self::new(model, init, goal, goal_neg)
@@ -218,7 +272,9 @@ impl StripsTask {
         let mut states = vec![self.init.clone()];
         for (step, &a) in plan.iter().enumerate() {
             let action = self.model.actions().get(a).ok_or(step)?;
-            let Some(current) = states.last() else { return Err(step) };
+            let Some(current) = states.last() else {
+                return Err(step);
+            };
             if !action.is_applicable(current) {
                 return Err(step);
             }
@@ -234,21 +290,45 @@ mod tests {
 
     fn toggle_model() -> StripsModel {
         // bit 0 -> on, bit 1 -> done; "set" needs !z0, adds z0; "finish" needs z0, adds z1, deletes z0.
-        let set = StripsAction::from_bools("set", &[false, false], &[true, false], &[true, false], &[false, false]);
-        let finish = StripsAction::from_bools("finish", &[true, false], &[false, false], &[false, true], &[true, false]);
+        let set = StripsAction::from_bools(
+            "set",
+            &[false, false],
+            &[true, false],
+            &[true, false],
+            &[false, false],
+        );
+        let finish = StripsAction::from_bools(
+            "finish",
+            &[true, false],
+            &[false, false],
+            &[false, true],
+            &[true, false],
+        );
         StripsModel::new(vec!["z0".into(), "z1".into()], vec![set, finish]).unwrap()
     }
 
     #[test]
     fn apply_deletes_then_adds() {
-        let a = StripsAction::from_bools("a", &[false; 3], &[false; 3], &[true, false, false], &[true, true, false]);
+        let a = StripsAction::from_bools(
+            "a",
+            &[false; 3],
+            &[false; 3],
+            &[true, false, false],
+            &[true, true, false],
+        );
         let s = BitState::from_bools(&[false, true, true]);
         assert_eq!(a.apply(&s), BitState::from_bools(&[true, false, true]));
     }
 
     #[test]
     fn replay_follows_preconditions() {
-        let task = StripsTask::new(toggle_model(), BitState::zeros(2), BitState::from_bools(&[false, true]), BitState::zeros(2)).unwrap();
+        let task = StripsTask::new(
+            toggle_model(),
+            BitState::zeros(2),
+            BitState::from_bools(&[false, true]),
+            BitState::zeros(2),
+        )
+        .unwrap();
         let states = task.replay(&[0, 1]).unwrap();
         assert!(task.is_goal(&states[2]));
         assert_eq!(states[2], BitState::from_bools(&[false, true]));
@@ -260,16 +340,28 @@ mod tests {
     #[test]
     fn inconsistent_models_are_rejected() {
         let bad = StripsAction::from_bools("a", &[false; 3], &[false; 2], &[false; 2], &[false; 2]);
-        assert!(matches!(StripsModel::new(vec!["x".into(), "y".into()], vec![bad]), Err(ModelError::MaskWidth { .. })));
-        assert!(matches!(StripsModel::new(vec!["x".into(), "x".into()], vec![]), Err(ModelError::DuplicateName { .. })));
+        assert!(matches!(
+            StripsModel::new(vec!["x".into(), "y".into()], vec![bad]),
+            Err(ModelError::MaskWidth { .. })
+        ));
+        assert!(matches!(
+            StripsModel::new(vec!["x".into(), "x".into()], vec![]),
+            Err(ModelError::DuplicateName { .. })
+        ));
         let goal = BitState::from_bools(&[true, false]);
-        let err = StripsTask::new(toggle_model(), BitState::zeros(2), goal.clone(), goal).unwrap_err();
+        let err =
+            StripsTask::new(toggle_model(), BitState::zeros(2), goal.clone(), goal).unwrap_err();
         assert_eq!(err, ModelError::ContradictoryGoal("z0".into()));
     }
 
     #[test]
     fn full_goal_fixes_every_bit() {
-        let task = StripsTask::with_full_goal(toggle_model(), BitState::zeros(2), BitState::from_bools(&[false, true])).unwrap();
+        let task = StripsTask::with_full_goal(
+            toggle_model(),
+            BitState::zeros(2),
+            BitState::from_bools(&[false, true]),
+        )
+        .unwrap();
         assert!(task.is_goal(&BitState::from_bools(&[false, true])));
         assert!(!task.is_goal(&BitState::from_bools(&[true, true])));
     }

@@ -99,7 +99,11 @@ impl<'a> Grounder<'a> {
             objects.push(name.clone());
             object_types.push(ty.clone());
         }
-        let parent: HashMap<&str, &str> = domain.types.iter().map(|(t, p)| (t.as_str(), p.as_str())).collect();
+        let parent: HashMap<&str, &str> = domain
+            .types
+            .iter()
+            .map(|(t, p)| (t.as_str(), p.as_str()))
+            .collect();
         let mut type_index: HashMap<String, usize> = HashMap::from([("object".to_string(), 0)]);
         for (t, p) in &domain.types {
             for name in [t, p] {
@@ -121,13 +125,35 @@ impl<'a> Grounder<'a> {
                 }
             }
         }
-        let of_type = members.iter().map(|m| (0..objects.len() as u32).filter(|&o| m[o as usize]).collect()).collect();
+        let of_type = members
+            .iter()
+            .map(|m| {
+                (0..objects.len() as u32)
+                    .filter(|&o| m[o as usize])
+                    .collect()
+            })
+            .collect();
         let mut fluent = vec![false; domain.predicates.len()];
         for s in &domain.schemas {
-            s.add.iter().chain(&s.del).for_each(|a| fluent[a.pred] = true);
+            s.add
+                .iter()
+                .chain(&s.del)
+                .for_each(|a| fluent[a.pred] = true);
         }
-        let mut g = Self { domain, objects, index, members, of_type, type_index, fluent, facts: Vec::new(), init: Vec::new() };
-        g.facts = (0..domain.predicates.len()).map(|_| Facts::default()).collect();
+        let mut g = Self {
+            domain,
+            objects,
+            index,
+            members,
+            of_type,
+            type_index,
+            fluent,
+            facts: Vec::new(),
+            init: Vec::new(),
+        };
+        g.facts = (0..domain.predicates.len())
+            .map(|_| Facts::default())
+            .collect();
         g.init = vec![HashSet::new(); domain.predicates.len()];
         for atom in &problem.init {
             let args = g.ground_consts(atom);
@@ -145,10 +171,13 @@ impl<'a> Grounder<'a> {
     }
 
     fn ground_consts(&self, atom: &Atom) -> Vec<u32> {
-        atom.args.iter().map(|t| match self.term(t) {
-            T::Obj(o) => o,
-            T::Var(_) => UNBOUND,
-        }).collect()
+        atom.args
+            .iter()
+            .map(|t| match self.term(t) {
+                T::Obj(o) => o,
+                T::Var(_) => UNBOUND,
+            })
+            .collect()
     }
 
     fn compile(&self, schema: &'a Schema) -> Compiled<'a> {
@@ -158,18 +187,35 @@ impl<'a> Grounder<'a> {
         for lit in &schema.pre {
             match lit {
                 Literal::Atom { atom, positive } => {
-                    let a = A { pred: atom.pred, args: atom.args.iter().map(|t| self.term(t)).collect() };
+                    let a = A {
+                        pred: atom.pred,
+                        args: atom.args.iter().map(|t| self.term(t)).collect(),
+                    };
                     if *positive {
                         pos.push(a);
                     } else if !self.fluent[atom.pred] {
                         neg_static.push(a);
                     }
                 }
-                Literal::Equal { left, right, positive } => equal.push((self.term(left), self.term(right), *positive)),
+                Literal::Equal {
+                    left,
+                    right,
+                    positive,
+                } => equal.push((self.term(left), self.term(right), *positive)),
             }
         }
-        let param_types = schema.params.iter().map(|(_, t)| self.type_index.get(t).copied().unwrap_or(0)).collect();
-        Compiled { schema, pos: join_order(pos), neg_static, equal, param_types }
+        let param_types = schema
+            .params
+            .iter()
+            .map(|(_, t)| self.type_index.get(t).copied().unwrap_or(0))
+            .collect();
+        Compiled {
+            schema,
+            pos: join_order(pos),
+            neg_static,
+            equal,
+            param_types,
+        }
     }
 
     /// Iterates to the reachability fixpoint; returns the final round's
@@ -179,12 +225,17 @@ impl<'a> Grounder<'a> {
             let mut instances = Vec::new();
             for (si, c) in compiled.iter().enumerate() {
                 let mut binding = vec![UNBOUND; c.param_types.len()];
-                self.join(c, 0, &mut binding, &mut |b| instances.push((si, b.to_vec())));
+                self.join(c, 0, &mut binding, &mut |b| {
+                    instances.push((si, b.to_vec()))
+                });
             }
             let mut changed = false;
             for (si, b) in &instances {
                 for atom in &compiled[*si].schema.add {
-                    let args = instantiate(&atom.args.iter().map(|t| self.term(t)).collect::<Vec<_>>(), b);
+                    let args = instantiate(
+                        &atom.args.iter().map(|t| self.term(t)).collect::<Vec<_>>(),
+                        b,
+                    );
                     changed |= self.facts[atom.pred].insert(args);
                 }
             }
@@ -199,8 +250,15 @@ impl<'a> Grounder<'a> {
         let Some(atom) = c.pos.get(k) else {
             return self.fill(c, binding, found);
         };
-        if atom.args.iter().all(|t| matches!(t, T::Obj(_)) || matches!(t, T::Var(v) if binding[*v] != UNBOUND)) {
-            if self.facts[atom.pred].set.contains(&instantiate(&atom.args, binding)) {
+        if atom
+            .args
+            .iter()
+            .all(|t| matches!(t, T::Obj(_)) || matches!(t, T::Var(v) if binding[*v] != UNBOUND))
+        {
+            if self.facts[atom.pred]
+                .set
+                .contains(&instantiate(&atom.args, binding))
+            {
                 self.join(c, k + 1, binding, found);
             }
             return;
@@ -209,7 +267,9 @@ impl<'a> Grounder<'a> {
             let mut newly = Vec::new();
             let ok = atom.args.iter().zip(fact).all(|(t, &o)| match *t {
                 T::Obj(x) => x == o,
-                T::Var(v) if binding[v] == UNBOUND && self.members[c.param_types[v]][o as usize] => {
+                T::Var(v)
+                    if binding[v] == UNBOUND && self.members[c.param_types[v]][o as usize] =>
+                {
                     binding[v] = o;
                     newly.push(v);
                     true
@@ -243,8 +303,12 @@ impl<'a> Grounder<'a> {
             T::Var(v) => b[v],
             T::Obj(o) => o,
         };
-        c.equal.iter().all(|&(l, r, positive)| (value(l) == value(r)) == positive)
-            && c.neg_static.iter().all(|a| !self.init[a.pred].contains(&instantiate(&a.args, b)))
+        c.equal
+            .iter()
+            .all(|&(l, r, positive)| (value(l) == value(r)) == positive)
+            && c.neg_static
+                .iter()
+                .all(|a| !self.init[a.pred].contains(&instantiate(&a.args, b)))
     }
 }
 
@@ -255,11 +319,17 @@ fn join_order(mut atoms: Vec<A>) -> Vec<A> {
     let mut out = Vec::new();
     while !atoms.is_empty() {
         let score = |a: &A| {
-            let vars: Vec<usize> = a.args.iter().filter_map(|t| if let T::Var(v) = t { Some(*v) } else { None }).collect();
+            let vars: Vec<usize> = a
+                .args
+                .iter()
+                .filter_map(|t| if let T::Var(v) = t { Some(*v) } else { None })
+                .collect();
             let free = vars.iter().filter(|v| !bound.contains(*v)).count();
             (vars.len() - free, usize::MAX - free)
         };
-        let best = (0..atoms.len()).max_by_key(|&i| score(&atoms[i])).unwrap_or(0);
+        let best = (0..atoms.len())
+            .max_by_key(|&i| score(&atoms[i]))
+            .unwrap_or(0);
         let a = atoms.remove(best);
         a.args.iter().for_each(|t| {
             if let T::Var(v) = t {
@@ -272,10 +342,12 @@ fn join_order(mut atoms: Vec<A>) -> Vec<A> {
 }
 
 fn instantiate(args: &[T], binding: &[u32]) -> Vec<u32> {
-    args.iter().map(|t| match *t {
-        T::Var(v) => binding[v],
-        T::Obj(o) => o,
-    }).collect()
+    args.iter()
+        .map(|t| match *t {
+            T::Var(v) => binding[v],
+            T::Obj(o) => o,
+        })
+        .collect()
 }
 
 mod task;

@@ -25,7 +25,12 @@ impl Grounder<'_> {
     /// then goal atoms that are not among them.
     fn bit_keys(&self, problem: &Problem) -> Vec<Key> {
         let mut keys: Vec<Key> = Vec::new();
-        for (pred, facts) in self.facts.iter().enumerate().filter(|(p, _)| self.fluent[*p]) {
+        for (pred, facts) in self
+            .facts
+            .iter()
+            .enumerate()
+            .filter(|(p, _)| self.fluent[*p])
+        {
             keys.extend(facts.list.iter().map(|args| (pred, args.clone())));
         }
         for lit in &problem.goal {
@@ -38,16 +43,33 @@ impl Grounder<'_> {
         keys
     }
 
-    pub(super) fn build_task(&self, compiled: &[Compiled], instances: &[(usize, Vec<u32>)], problem: &Problem) -> Result<StripsTask, GroundError> {
+    pub(super) fn build_task(
+        &self,
+        compiled: &[Compiled],
+        instances: &[(usize, Vec<u32>)],
+        problem: &Problem,
+    ) -> Result<StripsTask, GroundError> {
         let keys = self.bit_keys(problem);
-        let mut names: Vec<String> = keys.iter().map(|(p, args)| self.atom_name(*p, args)).collect();
-        let init: Vec<usize> = (0..keys.len()).filter(|&b| self.init[keys[b].0].contains(&keys[b].1)).collect();
+        let mut names: Vec<String> = keys
+            .iter()
+            .map(|(p, args)| self.atom_name(*p, args))
+            .collect();
+        let init: Vec<usize> = (0..keys.len())
+            .filter(|&b| self.init[keys[b].0].contains(&keys[b].1))
+            .collect();
         let bits: HashMap<Key, usize> = keys.into_iter().enumerate().map(|(b, k)| (k, b)).collect();
         let (mut goal_pos, mut goal_neg) = (Vec::new(), Vec::new());
         for lit in &problem.goal {
             let (bit, positive) = match lit {
-                Literal::Atom { atom, positive } => (bits.get(&(atom.pred, self.ground_consts(atom))).copied(), *positive),
-                Literal::Equal { left, right, positive } => {
+                Literal::Atom { atom, positive } => (
+                    bits.get(&(atom.pred, self.ground_consts(atom))).copied(),
+                    *positive,
+                ),
+                Literal::Equal {
+                    left,
+                    right,
+                    positive,
+                } => {
                     let (l, r) = (self.term(left), self.term(right));
                     if (matches!((l, r), (T::Obj(a), T::Obj(b)) if a == b)) == *positive {
                         continue;
@@ -63,14 +85,28 @@ impl Grounder<'_> {
             }
         }
         let width = names.len();
-        let actions = instances.iter().filter_map(|(si, b)| self.action(&compiled[*si], b, &bits, width)).collect();
+        let actions = instances
+            .iter()
+            .filter_map(|(si, b)| self.action(&compiled[*si], b, &bits, width))
+            .collect();
         let model = StripsModel::new(names, actions)?;
-        let task = StripsTask::new(model, BitState::from_ones(width, init), BitState::from_ones(width, goal_pos), BitState::from_ones(width, goal_neg))?;
+        let task = StripsTask::new(
+            model,
+            BitState::from_ones(width, init),
+            BitState::from_ones(width, goal_pos),
+            BitState::from_ones(width, goal_neg),
+        )?;
         Ok(task)
     }
 
     /// The STRIPS action of one instance; `None` if its preconditions contradict.
-    fn action(&self, c: &Compiled, binding: &[u32], bits: &HashMap<Key, usize>, width: usize) -> Option<StripsAction> {
+    fn action(
+        &self,
+        c: &Compiled,
+        binding: &[u32],
+        bits: &HashMap<Key, usize>,
+        width: usize,
+    ) -> Option<StripsAction> {
         let lookup = |pred: usize, args: &[crate::pddl::ast::Term]| {
             let resolved: Vec<T> = args.iter().map(|t| self.term(t)).collect();
             bits.get(&(pred, instantiate(&resolved, binding))).copied()
@@ -79,7 +115,13 @@ impl Grounder<'_> {
         for lit in &c.schema.pre {
             if let Literal::Atom { atom, positive } = lit {
                 match (self.fluent[atom.pred], lookup(atom.pred, &atom.args)) {
-                    (true, Some(b)) => if *positive { pos.set(b, true) } else { neg.set(b, true) },
+                    (true, Some(b)) => {
+                        if *positive {
+                            pos.set(b, true)
+                        } else {
+                            neg.set(b, true)
+                        }
+                    }
                     (true, None) if *positive => return None,
                     _ => {}
                 }
@@ -89,13 +131,28 @@ impl Grounder<'_> {
             return None;
         }
         let (mut add, mut del) = (BitState::zeros(width), BitState::zeros(width));
-        c.schema.add.iter().filter_map(|a| lookup(a.pred, &a.args)).for_each(|b| add.set(b, true));
-        c.schema.del.iter().filter_map(|a| lookup(a.pred, &a.args)).for_each(|b| del.set(b, true));
+        c.schema
+            .add
+            .iter()
+            .filter_map(|a| lookup(a.pred, &a.args))
+            .for_each(|b| add.set(b, true));
+        c.schema
+            .del
+            .iter()
+            .filter_map(|a| lookup(a.pred, &a.args))
+            .for_each(|b| del.set(b, true));
         let mut name = c.schema.name.clone();
         for &o in binding {
             name.push(' ');
             name.push_str(&self.objects[o as usize]);
         }
-        Some(StripsAction { name, pre_pos: pos, pre_neg: neg, add, del, cost: 1 })
+        Some(StripsAction {
+            name,
+            pre_pos: pos,
+            pre_neg: neg,
+            add,
+            del,
+            cost: 1,
+        })
     }
 }

@@ -57,17 +57,17 @@ struct GoalMasks {
 
 impl GoalMasks {
     fn new(task: &StripsTask) -> Self {
-        Self { pos: task.goal_pos.words().to_vec(), neg: task.goal_neg.words().to_vec() }
+        Self {
+            pos: task.goal_pos.words().to_vec(),
+            neg: task.goal_neg.words().to_vec(),
+        }
     }
 
     /// Number of goal literals `state` violates.
     #[inline]
     fn unsatisfied(&self, state: &[u64]) -> u32 {
-        let mut n = 0;
-        for w in 0..self.pos.len() {
-            n += (self.pos[w] & !state[w]).count_ones() + (self.neg[w] & state[w]).count_ones();
-        }
-        n
+        let words = self.pos.iter().zip(&self.neg).zip(state);
+        words.map(|((p, n), s)| (p & !s).count_ones() + (n & s).count_ones()).sum()
     }
 }
 
@@ -81,15 +81,28 @@ pub struct Blind {
 impl Blind {
     /// The blind heuristic of `task`.
     pub fn new(task: &StripsTask) -> Self {
-        let min_cost = task.model.actions().iter().map(|a| a.cost).min().unwrap_or(0);
-        Self { goal: GoalMasks::new(task), min_cost }
+        let min_cost = task
+            .model
+            .actions()
+            .iter()
+            .map(|a| a.cost)
+            .min()
+            .unwrap_or(0);
+        Self {
+            goal: GoalMasks::new(task),
+            min_cost,
+        }
     }
 }
 
 impl Heuristic for Blind {
     #[inline]
     fn estimate(&mut self, state: &[u64]) -> Option<u32> {
-        Some(if self.goal.unsatisfied(state) == 0 { 0 } else { self.min_cost })
+        Some(if self.goal.unsatisfied(state) == 0 {
+            0
+        } else {
+            self.min_cost
+        })
     }
 }
 
@@ -102,7 +115,9 @@ pub struct GoalCount {
 impl GoalCount {
     /// The goal-count heuristic of `task`.
     pub fn new(task: &StripsTask) -> Self {
-        Self { goal: GoalMasks::new(task) }
+        Self {
+            goal: GoalMasks::new(task),
+        }
     }
 }
 

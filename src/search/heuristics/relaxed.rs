@@ -56,34 +56,77 @@ impl RelaxedTask {
         };
         let mut pres = Vec::new();
         for a in task.model.actions() {
-            let pos = a.pre_pos.ones().map(|b| fact(b, true, &mut state_facts)).collect::<Vec<_>>();
+            let pos = a
+                .pre_pos
+                .ones()
+                .map(|b| fact(b, true, &mut state_facts))
+                .collect::<Vec<_>>();
             let neg = a.pre_neg.ones().map(|b| fact(b, false, &mut state_facts));
             pres.push(pos.into_iter().chain(neg).collect::<Vec<_>>());
         }
-        let mut goal: Vec<u32> = task.goal_pos.ones().map(|b| fact(b, true, &mut state_facts)).collect();
-        goal.extend(task.goal_neg.ones().map(|b| fact(b, false, &mut state_facts)));
+        let mut goal: Vec<u32> = task
+            .goal_pos
+            .ones()
+            .map(|b| fact(b, true, &mut state_facts))
+            .collect();
+        goal.extend(
+            task.goal_neg
+                .ones()
+                .map(|b| fact(b, false, &mut state_facts)),
+        );
         let (art_pre, art_goal) = (state_facts.len() as u32, state_facts.len() as u32 + 1);
         let mut ops = Vec::new();
         for (a, pre) in task.model.actions().iter().zip(pres) {
             let mut eff: Vec<u32> = a.add.ones().map(|b| index[2 * b + 1]).collect();
-            eff.extend(a.del.ones().filter(|&b| !a.add.get(b)).map(|b| index[2 * b]));
+            eff.extend(
+                a.del
+                    .ones()
+                    .filter(|&b| !a.add.get(b))
+                    .map(|b| index[2 * b]),
+            );
             eff.retain(|&f| f != INF);
             if !eff.is_empty() {
-                ops.push(RelaxedOp { pre: or_artificial(pre, art_pre), eff: dedup(eff), cost: a.cost });
+                ops.push(RelaxedOp {
+                    pre: or_artificial(pre, art_pre),
+                    eff: dedup(eff),
+                    cost: a.cost,
+                });
             }
         }
-        ops.push(RelaxedOp { pre: or_artificial(goal, art_pre), eff: vec![art_goal], cost: 0 });
+        ops.push(RelaxedOp {
+            pre: or_artificial(goal, art_pre),
+            eff: vec![art_goal],
+            cost: 0,
+        });
         Self::link(state_facts.len() + 2, ops, state_facts, art_pre, art_goal)
     }
 
-    fn link(facts: usize, ops: Vec<RelaxedOp>, state_facts: Vec<(u32, u32, bool)>, art_pre: u32, art_goal: u32) -> Self {
+    fn link(
+        facts: usize,
+        ops: Vec<RelaxedOp>,
+        state_facts: Vec<(u32, u32, bool)>,
+        art_pre: u32,
+        art_goal: u32,
+    ) -> Self {
         let mut precondition_of = vec![Vec::new(); facts];
         let mut achievers = vec![Vec::new(); facts];
         for (i, op) in ops.iter().enumerate() {
-            op.pre.iter().for_each(|&f| precondition_of[f as usize].push(i as u32));
-            op.eff.iter().for_each(|&f| achievers[f as usize].push(i as u32));
+            op.pre
+                .iter()
+                .for_each(|&f| precondition_of[f as usize].push(i as u32));
+            op.eff
+                .iter()
+                .for_each(|&f| achievers[f as usize].push(i as u32));
         }
-        Self { facts, ops, precondition_of, achievers, state_facts, art_pre, art_goal }
+        Self {
+            facts,
+            ops,
+            precondition_of,
+            achievers,
+            state_facts,
+            art_pre,
+            art_goal,
+        }
     }
 
     /// The original operator costs.
@@ -94,7 +137,13 @@ impl RelaxedTask {
     /// Computes h^max of every fact from `state` under operator costs `costs`
     /// into `work`, and returns the cost of the artificial goal (`INF` if
     /// unreachable). With `stop_at_goal` it stops once the goal is settled.
-    pub fn hmax(&self, state: &[u64], costs: &[u32], work: &mut HmaxWork, stop_at_goal: bool) -> u32 {
+    pub fn hmax(
+        &self,
+        state: &[u64],
+        costs: &[u32],
+        work: &mut HmaxWork,
+        stop_at_goal: bool,
+    ) -> u32 {
         work.reset(self);
         for &(f, bit, value) in &self.state_facts {
             if (state[bit as usize / 64] >> (bit % 64) & 1 == 1) == value {
@@ -164,7 +213,8 @@ impl HmaxWork {
         self.fact_cost.clear();
         self.fact_cost.resize(task.facts, INF);
         self.unsat.clear();
-        self.unsat.extend(task.ops.iter().map(|o| o.pre.len() as u32));
+        self.unsat
+            .extend(task.ops.iter().map(|o| o.pre.len() as u32));
         self.supporter.clear();
         self.supporter.resize(task.ops.len(), INF);
         self.buckets.iter_mut().for_each(Vec::clear);
@@ -194,7 +244,11 @@ impl HMax {
     /// h^max for `task`.
     pub fn new(task: &StripsTask) -> Self {
         let task = RelaxedTask::new(task);
-        Self { costs: task.costs(), task, work: HmaxWork::default() }
+        Self {
+            costs: task.costs(),
+            task,
+            work: HmaxWork::default(),
+        }
     }
 }
 
