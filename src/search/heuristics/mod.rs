@@ -67,7 +67,9 @@ impl GoalMasks {
     #[inline]
     fn unsatisfied(&self, state: &[u64]) -> u32 {
         let words = self.pos.iter().zip(&self.neg).zip(state);
-        words.map(|((p, n), s)| (p & !s).count_ones() + (n & s).count_ones()).sum()
+        words
+            .map(|((p, n), s)| (p & !s).count_ones() + (n & s).count_ones())
+            .sum()
     }
 }
 
