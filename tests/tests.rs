@@ -3,4 +3,5 @@
 mod util;
 
 mod data;
+mod domains;
 mod solve;
