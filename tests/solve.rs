@@ -164,8 +164,8 @@ fn random_task(seed: u64, width: usize, actions: usize) -> StripsTask {
 #[test]
 fn exported_bit_vector_models_solve_like_fast_downward() {
     let sandbox = Sandbox::new();
-    for seed in 0..4 {
-        let task = random_task(seed, 40 + 20 * seed as usize, 150);
+    for seed in 0..3 {
+        let task = random_task(seed, 30 + 15 * seed as usize, 120);
         let domain = sandbox.path("latent-domain.pddl").display().to_string();
         let problem = sandbox.path("latent-problem.pddl").display().to_string();
         std::fs::write(&domain, write_domain(&task.model, "latent"))

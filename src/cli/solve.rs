@@ -12,7 +12,7 @@ use crate::pddl;
 use crate::search::{
     search_task, HeuristicKind, LimitKind, Limits, Outcome, SearchConfig, SearchResult, Strategy,
 };
-use crate::symbolic::StripsTask;
+use crate::symbolic::{write_domain, write_problem, StripsTask};
 use crate::util::write_atomic;
 
 /// The search algorithm.
@@ -70,6 +70,9 @@ pub struct SolveArgs {
     /// Stop when the search's states and tables exceed this many MiB.
     #[arg(long, value_name = "MIB")]
     pub max_memory: Option<u64>,
+    /// Also write the grounded task as a bit-vector PDDL model (DIR/domain.pddl, DIR/problem.pddl).
+    #[arg(long, value_name = "DIR")]
+    pub export: Option<PathBuf>,
     /// Where to write the plan (Fast Downward's default name).
     #[arg(long, value_name = "FILE", default_value = "sas_plan")]
     pub plan_file: PathBuf,
@@ -117,6 +120,9 @@ pub fn solve(args: &SolveArgs) -> anyhow::Result<()> {
         task.model.width(),
         task.model.actions().len()
     );
+    if let Some(dir) = &args.export {
+        export(&task, dir)?;
+    }
     println!(
         "Search: {:?} with {}",
         config.strategy,
@@ -133,6 +139,24 @@ pub fn solve(args: &SolveArgs) -> anyhow::Result<()> {
         ),
         Outcome::LimitReached(kind) => bail!("no plan found: {}", limit_text(kind, &config.limits)),
     }
+}
+
+/// Writes `task` as the parameterless bit-vector PDDL that `latplan export` writes for learned models.
+fn export(task: &StripsTask, dir: &Path) -> anyhow::Result<()> {
+    crate::util::create_dir(dir)?;
+    write_atomic(
+        &dir.join("domain.pddl"),
+        write_domain(&task.model, "grounded").as_bytes(),
+    )?;
+    write_atomic(
+        &dir.join("problem.pddl"),
+        write_problem(task, "grounded", "problem").as_bytes(),
+    )?;
+    println!(
+        "Grounded task written to {}/domain.pddl and problem.pddl",
+        dir.display()
+    );
+    Ok(())
 }
 
 fn limit_text(kind: LimitKind, limits: &Limits) -> String {

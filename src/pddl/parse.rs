@@ -78,11 +78,21 @@ pub fn read_domain(text: &str) -> Result<Domain, Located> {
             check_type(&known, "predicate argument", t, pos)?;
         }
     }
+    add_schemas(&mut domain, &actions, &known)?;
+    Ok(domain)
+}
+
+/// Reads the `(:action ...)` sections into `domain.schemas`.
+fn add_schemas(
+    domain: &mut Domain,
+    actions: &[&Sexp],
+    known: &HashSet<String>,
+) -> Result<(), Located> {
     let constants: HashMap<String, String> = domain.constants.iter().cloned().collect();
     for a in actions {
         let schema = schema(a, &domain.predicates, &constants)?;
         for (_, t) in &schema.params {
-            check_type(&known, "parameter", t, a.pos())?;
+            check_type(known, "parameter", t, a.pos())?;
         }
         if domain.schemas.iter().any(|s| s.name == schema.name) {
             return err(
@@ -92,7 +102,7 @@ pub fn read_domain(text: &str) -> Result<Domain, Located> {
         }
         domain.schemas.push(schema);
     }
-    Ok(domain)
+    Ok(())
 }
 
 fn known_types(domain: &Domain) -> HashSet<String> {
@@ -228,7 +238,20 @@ pub fn read_problem(text: &str, domain: &Domain) -> Result<Problem, Located> {
         vars: HashMap::new(),
         constants: &constants,
     };
-    for e in init.unwrap_or_default() {
+    let Some(goal) = goal else {
+        return err(top.pos(), "the problem has no `(:goal ...)`");
+    };
+    read_init_and_goal(&scope, init.unwrap_or_default(), goal, &mut problem)?;
+    Ok(problem)
+}
+
+fn read_init_and_goal(
+    scope: &Scope,
+    init: &[Sexp],
+    goal: &Sexp,
+    problem: &mut Problem,
+) -> Result<(), Located> {
+    for e in init {
         if e.head() == Some("=") {
             return err(
                 e.pos(),
@@ -237,19 +260,13 @@ pub fn read_problem(text: &str, domain: &Domain) -> Result<Problem, Located> {
         }
         problem.init.push(scope.atom(e)?);
     }
-    let Some(goal) = goal else {
-        return err(top.pos(), "the problem has no `(:goal ...)`");
-    };
     match goal.as_list("a goal")? {
-        [_, g] => scope.condition(g, &mut problem.goal)?,
-        items => {
-            return err(
-                section_pos(items, goal.pos()),
-                "`:goal` takes exactly one condition",
-            )
-        }
+        [_, g] => scope.condition(g, &mut problem.goal),
+        items => err(
+            section_pos(items, goal.pos()),
+            "`:goal` takes exactly one condition",
+        ),
     }
-    Ok(problem)
 }
 
 fn check_domain_name(rest: &[Sexp], domain: &Domain, section: &Sexp) -> Result<(), Located> {

@@ -5,7 +5,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::ast::{Atom, Domain, Literal, Problem, Term};
+use super::ast::{Atom, Domain, Literal, Problem, Schema, Term};
 use super::sexpr::{err, Located, Pos};
 use crate::symbolic::StripsTask;
 
@@ -81,88 +81,98 @@ pub fn validate_plan(
     problem: &Problem,
     steps: &[PlanStep],
 ) -> Result<Validation, Located> {
-    let types: HashMap<&str, &str> = domain
-        .constants
-        .iter()
-        .chain(&problem.objects)
-        .map(|(o, t)| (o.as_str(), t.as_str()))
-        .collect();
-    let parents: HashMap<&str, &str> = domain
-        .types
-        .iter()
-        .map(|(t, p)| (t.as_str(), p.as_str()))
-        .collect();
+    let objects = Objects::new(domain, problem);
     let mut state: HashSet<Fact> = problem.init.iter().map(|a| ground(a, &[])).collect();
     for step in steps {
+        let schema = objects.schema_of(domain, step)?;
+        if let Some(lit) = schema.pre.iter().find(|l| !holds(l, &step.args, &state)) {
+            let why = format!(
+                "step {} is not applicable: its precondition {} is false",
+                show_step(step),
+                show(domain, lit, &step.args)
+            );
+            return err(
+                Pos {
+                    line: step.line,
+                    column: 1,
+                },
+                why,
+            );
+        }
+        for a in &schema.del {
+            state.remove(&ground(a, &step.args));
+        }
+        for a in &schema.add {
+            state.insert(ground(a, &step.args));
+        }
+    }
+    if let Some(lit) = problem.goal.iter().find(|l| !holds(l, &[], &state)) {
+        let line = steps.last().map_or(1, |s| s.line);
+        let why = format!(
+            "the plan ends in a state where the goal {} is false",
+            show(domain, lit, &[])
+        );
+        return err(Pos { line, column: 1 }, why);
+    }
+    Ok(Validation { steps: steps.len() })
+}
+
+/// The objects' types and the type hierarchy, for checking arguments.
+struct Objects<'a> {
+    types: HashMap<&'a str, &'a str>,
+    parents: HashMap<&'a str, &'a str>,
+}
+
+impl<'a> Objects<'a> {
+    fn new(domain: &'a Domain, problem: &'a Problem) -> Self {
+        let all = domain.constants.iter().chain(&problem.objects);
+        Self {
+            types: all.map(|(o, t)| (o.as_str(), t.as_str())).collect(),
+            parents: domain
+                .types
+                .iter()
+                .map(|(t, p)| (t.as_str(), p.as_str()))
+                .collect(),
+        }
+    }
+
+    /// The schema `step` names, after checking its arguments' number and types.
+    fn schema_of<'d>(&self, domain: &'d Domain, step: &PlanStep) -> Result<&'d Schema, Located> {
         let pos = Pos {
             line: step.line,
             column: 1,
         };
         let Some(schema) = domain.schemas.iter().find(|s| s.name == step.name) else {
-            return err(
-                pos,
-                format!(
-                    "`{}` is not an action of domain `{}`",
-                    step.name, domain.name
-                ),
+            let why = format!(
+                "`{}` is not an action of domain `{}`",
+                step.name, domain.name
             );
+            return err(pos, why);
         };
         if schema.params.len() != step.args.len() {
+            let (want, got) = (schema.params.len(), step.args.len());
             return err(
                 pos,
                 format!(
-                    "`{}` takes {} argument(s), the plan gives {}",
-                    step.name,
-                    schema.params.len(),
-                    step.args.len()
+                    "`{}` takes {want} argument(s), the plan gives {got}",
+                    step.name
                 ),
             );
         }
         for ((var, ty), arg) in schema.params.iter().zip(&step.args) {
-            let Some(&obj_ty) = types.get(arg.as_str()) else {
+            let Some(&obj_ty) = self.types.get(arg.as_str()) else {
                 return err(pos, format!("unknown object `{arg}`"));
             };
-            if !is_subtype(obj_ty, ty, &parents) {
-                return err(
-                    pos,
-                    format!(
-                        "`{arg}` is a {obj_ty}, but {var} of `{}` must be a {ty}",
-                        step.name
-                    ),
+            if !is_subtype(obj_ty, ty, &self.parents) {
+                let why = format!(
+                    "`{arg}` is a {obj_ty}, but {var} of `{}` must be a {ty}",
+                    step.name
                 );
+                return err(pos, why);
             }
         }
-        if let Some(lit) = schema.pre.iter().find(|l| !holds(l, &step.args, &state)) {
-            return err(
-                pos,
-                format!(
-                    "step {} is not applicable: its precondition {} is false",
-                    show_step(step),
-                    show(domain, lit, &step.args)
-                ),
-            );
-        }
-        schema.del.iter().for_each(|a| {
-            state.remove(&ground(a, &step.args));
-        });
-        schema.add.iter().for_each(|a| {
-            state.insert(ground(a, &step.args));
-        });
+        Ok(schema)
     }
-    if let Some(lit) = problem.goal.iter().find(|l| !holds(l, &[], &state)) {
-        let end = Pos {
-            line: steps.last().map_or(1, |s| s.line),
-            column: 1,
-        };
-        return err(
-            end,
-            format!(
-                "the plan ends in a state where the goal {} is false",
-                show(domain, lit, &[])
-            ),
-        );
-    }
-    Ok(Validation { steps: steps.len() })
 }
 
 fn is_subtype<'a>(mut t: &'a str, target: &str, parents: &HashMap<&'a str, &'a str>) -> bool {

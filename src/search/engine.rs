@@ -122,19 +122,26 @@ pub fn best_first<S: SearchSpace, H: Heuristic>(
     }
 }
 
-/// The state of one search: registered states with their g, h, parent and
-/// creating operator, the open list and the counters.
+/// What the search knows about one registered state, kept together so that
+/// one cache access finds it. `h == DEAD` marks a dead end.
+#[derive(Clone, Copy)]
+struct Node {
+    g: u32,
+    h: u32,
+    parent: u32,
+    op: u32,
+    closed: bool,
+}
+
+/// The state of one search: registered states with their nodes, the open
+/// list and the counters.
 struct Search<'a, S> {
     space: &'a S,
     strategy: Strategy,
     limits: Limits,
     start: Instant,
     table: StateTable,
-    g: Vec<u32>,
-    h: Vec<u32>,
-    parent: Vec<u32>,
-    op: Vec<u32>,
-    closed: Vec<bool>,
+    nodes: Vec<Node>,
     open: BucketQueue,
     stats: SearchStats,
 }
@@ -147,11 +154,7 @@ impl<'a, S: SearchSpace> Search<'a, S> {
             limits,
             start: Instant::now(),
             table: StateTable::new(space.words()),
-            g: Vec::new(),
-            h: Vec::new(),
-            parent: Vec::new(),
-            op: Vec::new(),
-            closed: Vec::new(),
+            nodes: Vec::new(),
             open: BucketQueue::default(),
             stats: SearchStats::default(),
         }
@@ -171,9 +174,8 @@ impl<'a, S: SearchSpace> Search<'a, S> {
         let mut ops = Vec::new();
         let mut succ = vec![0u64; self.space.words()];
         while let Some((key, id)) = self.open.pop() {
-            let i = id as usize;
-            if self.closed[i] || (self.strategy == Strategy::AStar && key != self.g[i] + self.h[i])
-            {
+            let node = self.nodes[id as usize];
+            if node.closed || (self.strategy == Strategy::AStar && key != node.g + node.h) {
                 continue;
             }
             if last_f.is_some_and(|f| key > f) {
@@ -186,7 +188,7 @@ impl<'a, S: SearchSpace> Search<'a, S> {
             if let Some(limit) = self.limit_reached() {
                 return Outcome::LimitReached(limit);
             }
-            self.closed[i] = true;
+            self.nodes[id as usize].closed = true;
             self.stats.expanded += 1;
             self.expand(id, heuristic, &mut ops, &mut succ);
         }
@@ -204,7 +206,7 @@ impl<'a, S: SearchSpace> Search<'a, S> {
     ) {
         ops.clear();
         self.space.applicable(self.table.get(id), ops);
-        let g_parent = self.g[id as usize];
+        let g_parent = self.nodes[id as usize].g;
         for &op in ops.iter() {
             self.space.apply(op, self.table.get(id), succ);
             self.stats.generated += 1;
@@ -221,11 +223,13 @@ impl<'a, S: SearchSpace> Search<'a, S> {
     fn register<H: Heuristic>(&mut self, id: u32, g: u32, parent: u32, op: u32, heuristic: &mut H) {
         self.stats.evaluated += 1;
         let h = heuristic.estimate(self.table.get(id));
-        self.g.push(g);
-        self.h.push(h.unwrap_or(DEAD));
-        self.parent.push(parent);
-        self.op.push(op);
-        self.closed.push(false);
+        self.nodes.push(Node {
+            g,
+            h: h.unwrap_or(DEAD),
+            parent,
+            op,
+            closed: false,
+        });
         match h {
             Some(h) => {
                 let (p, s) = self.key(g, h);
@@ -237,18 +241,22 @@ impl<'a, S: SearchSpace> Search<'a, S> {
 
     /// A* only: a cheaper path to a known, live state updates it and (re)opens it.
     fn improve(&mut self, id: u32, g: u32, parent: u32, op: u32) {
-        let i = id as usize;
-        if self.strategy != Strategy::AStar || self.h[i] == DEAD || g >= self.g[i] {
+        let node = &mut self.nodes[id as usize];
+        if self.strategy != Strategy::AStar || node.h == DEAD || g >= node.g {
             return;
         }
-        if self.closed[i] {
-            self.closed[i] = false;
+        if node.closed {
             self.stats.reopened += 1;
         }
-        self.g[i] = g;
-        self.parent[i] = parent;
-        self.op[i] = op;
-        let (p, s) = self.key(g, self.h[i]);
+        let h = node.h;
+        *node = Node {
+            g,
+            h,
+            parent,
+            op,
+            closed: false,
+        };
+        let (p, s) = self.key(g, h);
         self.open.push(p, s, id);
     }
 
@@ -280,25 +288,22 @@ impl<'a, S: SearchSpace> Search<'a, S> {
 
     /// Bytes of the search's own data structures.
     fn bytes(&self) -> usize {
-        let per_state = self.g.capacity() * 4 + self.h.capacity() * 4 + self.parent.capacity() * 4;
         self.table.bytes()
-            + per_state
-            + self.op.capacity() * 4
-            + self.closed.capacity()
+            + self.nodes.capacity() * std::mem::size_of::<Node>()
             + self.open.len() * 4
     }
 
     fn extract_plan(&self, goal: u32) -> Plan {
         let mut ops = Vec::new();
         let mut id = goal;
-        while self.parent[id as usize] != NONE {
-            ops.push(self.op[id as usize]);
-            id = self.parent[id as usize];
+        while self.nodes[id as usize].parent != NONE {
+            ops.push(self.nodes[id as usize].op);
+            id = self.nodes[id as usize].parent;
         }
         ops.reverse();
         Plan {
             ops,
-            cost: u64::from(self.g[goal as usize]),
+            cost: u64::from(self.nodes[goal as usize].g),
         }
     }
 }

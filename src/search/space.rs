@@ -46,7 +46,7 @@ impl BitSpace {
                 .flat_map(|a| a.add.words().iter().copied())
                 .collect(),
             costs: actions.iter().map(|a| a.cost).collect(),
-            generator: SuccessorGenerator::new(&preconditions),
+            generator: SuccessorGenerator::new(&preconditions, task.model.width()),
         }
     }
 }

@@ -1,135 +1,145 @@
-//! Finding the applicable actions without scanning every action: a decision
-//! tree over the precondition bits (Fast Downward's successor generator).
+//! Finding the applicable actions without scanning every action: each action
+//! is filed under one "key" precondition literal, preferably a positive one
+//! (`bit j is true`). A lookup visits only the groups of the state's true bits
+//! (and, for actions without positive preconditions, of the false bits that
+//! key any), and checks each candidate's full masks word by word.
 //!
-//! Each node holds the actions whose preconditions are all tested on the path
-//! to it, and may switch on one bit: a child for "bit true", one for "bit
-//! false", and one for actions that do not care about that bit. A lookup visits
-//! the matching child and the don't-care child only.
-
-const NONE: u32 = u32::MAX;
+//! Compared with a decision tree over binary bits this visits a handful of
+//! small groups per state instead of a chain of one node per tested bit.
 
 /// A precondition literal: (bit, required value).
 pub type Literal = (u32, bool);
 
-#[derive(Clone, Debug)]
-struct Node {
-    /// Range into `SuccessorGenerator::ops` of the actions decided here.
-    ops: (u32, u32),
-    /// The bit tested, or `NONE`.
-    bit: u32,
-    /// Children for bit true, bit false, don't care (`NONE` when empty).
-    children: [u32; 3],
+/// Compressed lists: `start[k]..start[k + 1]` indexes `items`.
+#[derive(Clone, Debug, Default)]
+struct Groups {
+    start: Vec<u32>,
+    items: Vec<u32>,
 }
 
-/// The decision tree; built once per model.
+impl Groups {
+    fn new(lists: Vec<Vec<u32>>) -> Self {
+        let mut g = Groups {
+            start: vec![0],
+            items: Vec::new(),
+        };
+        for list in lists {
+            g.items.extend(list);
+            g.start.push(g.items.len() as u32);
+        }
+        g
+    }
+
+    #[inline]
+    fn get(&self, k: usize) -> &[u32] {
+        &self.items[self.start[k] as usize..self.start[k + 1] as usize]
+    }
+}
+
+/// The index of the actions by key literal; built once per model.
 #[derive(Clone, Debug)]
 pub struct SuccessorGenerator {
-    nodes: Vec<Node>,
-    ops: Vec<u32>,
+    words: usize,
+    /// Positive / negative precondition masks, `words` words per action.
+    pos: Vec<u64>,
+    neg: Vec<u64>,
+    /// Actions keyed on "bit j true", per bit.
+    by_true: Groups,
+    /// Actions keyed on "bit j false", per entry of `false_bits`.
+    by_false: Groups,
+    false_bits: Vec<u32>,
+    /// Actions without preconditions.
+    always: Vec<u32>,
 }
 
 impl SuccessorGenerator {
-    /// The tree for actions whose preconditions are `preconditions[op]`.
-    pub fn new(preconditions: &[Vec<Literal>]) -> Self {
-        let mut gen = Self {
-            nodes: Vec::new(),
-            ops: Vec::new(),
-        };
-        let sorted: Vec<Vec<Literal>> = preconditions
-            .iter()
-            .map(|l| {
-                let mut l = l.clone();
-                l.sort_unstable();
-                l.dedup();
-                l
-            })
-            .collect();
-        let entries: Vec<(u32, &[Literal])> = sorted
-            .iter()
-            .enumerate()
-            .map(|(op, l)| (op as u32, l.as_slice()))
-            .collect();
-        if !entries.is_empty() {
-            gen.build(entries);
+    /// The index for actions whose preconditions are `preconditions[op]`,
+    /// over states of `bits` bits.
+    pub fn new(preconditions: &[Vec<Literal>], bits: usize) -> Self {
+        let words = bits.div_ceil(64);
+        let (mut pos, mut neg) = (
+            vec![0u64; preconditions.len() * words],
+            vec![0u64; preconditions.len() * words],
+        );
+        let mut uses = vec![0usize; bits];
+        for (op, lits) in preconditions.iter().enumerate() {
+            for &(b, v) in lits {
+                let mask = if v { &mut pos } else { &mut neg };
+                mask[op * words + b as usize / 64] |= 1 << (b % 64);
+                if v {
+                    uses[b as usize] += 1;
+                }
+            }
         }
-        gen
+        let (mut by_true, mut by_false) = (vec![Vec::new(); bits], vec![Vec::new(); bits]);
+        let mut always = Vec::new();
+        for (op, lits) in preconditions.iter().enumerate() {
+            let positive = lits
+                .iter()
+                .filter(|l| l.1)
+                .min_by_key(|l| uses[l.0 as usize]);
+            match positive.or(lits.first()) {
+                Some(&(b, true)) => by_true[b as usize].push(op as u32),
+                Some(&(b, false)) => by_false[b as usize].push(op as u32),
+                None => always.push(op as u32),
+            }
+        }
+        let false_bits: Vec<u32> = (0..bits as u32)
+            .filter(|&b| !by_false[b as usize].is_empty())
+            .collect();
+        let by_false = Groups::new(
+            false_bits
+                .iter()
+                .map(|&b| std::mem::take(&mut by_false[b as usize]))
+                .collect(),
+        );
+        Self {
+            words,
+            pos,
+            neg,
+            by_true: Groups::new(by_true),
+            by_false,
+            false_bits,
+            always,
+        }
     }
 
-    /// Builds the subtree for `entries` (each with its untested literals) and
-    /// returns its node id.
-    fn build(&mut self, entries: Vec<(u32, &[Literal])>) -> u32 {
-        let id = self.nodes.len() as u32;
-        self.nodes.push(Node {
-            ops: (0, 0),
-            bit: NONE,
-            children: [NONE; 3],
-        });
-        let start = self.ops.len() as u32;
-        self.ops.extend(
-            entries
-                .iter()
-                .filter(|(_, l)| l.is_empty())
-                .map(|&(op, _)| op),
+    #[inline]
+    fn holds(&self, op: u32, state: &[u64]) -> bool {
+        let base = op as usize * self.words;
+        let (pos, neg) = (
+            &self.pos[base..base + self.words],
+            &self.neg[base..base + self.words],
         );
-        self.nodes[id as usize].ops = (start, self.ops.len() as u32);
-        let Some(bit) = entries
-            .iter()
-            .filter_map(|(_, l)| l.first().map(|&(b, _)| b))
-            .min()
-        else {
-            return id;
-        };
-        let mut groups: [Vec<(u32, &[Literal])>; 3] = Default::default();
-        for (op, lits) in entries {
-            match lits.first() {
-                Some(&(b, value)) if b == bit => groups[usize::from(!value)].push((op, &lits[1..])),
-                Some(_) => groups[2].push((op, lits)),
-                None => {}
-            }
-        }
-        let mut children = [NONE; 3];
-        for (k, group) in groups.into_iter().enumerate() {
-            if !group.is_empty() {
-                children[k] = self.build(group);
-            }
-        }
-        self.nodes[id as usize].bit = bit;
-        self.nodes[id as usize].children = children;
-        id
+        (0..self.words).all(|w| state[w] & pos[w] == pos[w] && state[w] & neg[w] == 0)
     }
 
     /// Appends the applicable actions of `state` to `out`, each once.
     pub fn applicable(&self, state: &[u64], out: &mut Vec<u32>) {
-        if self.nodes.is_empty() {
-            return;
-        }
-        let mut stack = [0u32; 64];
-        let mut heap_stack = Vec::new();
-        let mut top = 1;
-        while top > 0 || !heap_stack.is_empty() {
-            let id = if let Some(id) = heap_stack.pop() {
-                id
-            } else {
-                top -= 1;
-                stack[top]
-            };
-            let node = &self.nodes[id as usize];
-            out.extend_from_slice(&self.ops[node.ops.0 as usize..node.ops.1 as usize]);
-            if node.bit == NONE {
-                continue;
+        out.extend_from_slice(&self.always);
+        for (w, &word) in state.iter().enumerate() {
+            let mut rest = word;
+            while rest != 0 {
+                let bit = w * 64 + rest.trailing_zeros() as usize;
+                rest &= rest - 1;
+                out.extend(
+                    self.by_true
+                        .get(bit)
+                        .iter()
+                        .copied()
+                        .filter(|&op| self.holds(op, state)),
+                );
             }
-            let b = node.bit as usize;
-            let value = state[b / 64] >> (b % 64) & 1 == 1;
-            for child in [node.children[usize::from(!value)], node.children[2]] {
-                if child == NONE {
-                    continue;
-                }
-                if top < stack.len() {
-                    stack[top] = child;
-                    top += 1;
-                } else {
-                    heap_stack.push(child);
-                }
+        }
+        for (k, &b) in self.false_bits.iter().enumerate() {
+            if state[b as usize / 64] >> (b % 64) & 1 == 0 {
+                out.extend(
+                    self.by_false
+                        .get(k)
+                        .iter()
+                        .copied()
+                        .filter(|&op| self.holds(op, state)),
+                );
             }
         }
     }
@@ -152,9 +162,12 @@ mod tests {
                         .collect()
                 })
                 .collect();
-            let gen = SuccessorGenerator::new(&pres);
+            let gen = SuccessorGenerator::new(&pres, bits);
             for _ in 0..200 {
-                let state: Vec<u64> = (0..bits.div_ceil(64)).map(|_| rng.random()).collect();
+                let random: Vec<bool> = (0..bits).map(|_| rng.random_bool(0.5)).collect();
+                let state = crate::symbolic::BitState::from_bools(&random)
+                    .words()
+                    .to_vec();
                 let holds = |&(b, v): &Literal| (state[b as usize / 64] >> (b % 64) & 1 == 1) == v;
                 let expect: Vec<u32> = (0..pres.len() as u32)
                     .filter(|&op| pres[op as usize].iter().all(holds))

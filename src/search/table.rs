@@ -1,15 +1,17 @@
 //! The closed/open state registry: states packed back to back in one word
 //! arena, found through an open-addressing hash table of state ids.
 //!
-//! Lookups compare the full words of the candidate state, never a digest alone.
+//! Each slot holds a state id and the upper 32 bits of its hash, which also
+//! choose the slot (so growing never rereads the states); a lookup compares
+//! the full words of a candidate whose hash bits match, never a digest alone.
 
-const EMPTY: u32 = u32::MAX;
+const EMPTY: u64 = u64::MAX;
 
 /// Every state the search has generated, each with a dense id.
 pub struct StateTable {
     words: usize,
     arena: Vec<u64>,
-    slots: Vec<u32>,
+    slots: Vec<u64>,
     len: usize,
 }
 
@@ -55,39 +57,48 @@ impl StateTable {
             self.grow();
         }
         let mask = self.slots.len() - 1;
-        let mut i = hash_words(state) as usize & mask;
+        let hash = hash_words(state);
+        let tag = hash >> 32;
+        let mut i = tag as usize & mask;
         loop {
-            let id = self.slots[i];
-            if id == EMPTY {
+            let slot = self.slots[i];
+            if slot == EMPTY {
                 let new = self.len as u32;
-                self.slots[i] = new;
+                self.slots[i] = tag << 32 | u64::from(new);
                 self.arena.extend_from_slice(state);
                 self.len += 1;
                 return (new, true);
             }
-            if self.get(id) == state {
+            let id = slot as u32;
+            if slot >> 32 == tag && self.same(id, state) {
                 return (id, false);
             }
             i = (i + 1) & mask;
         }
     }
 
+    #[inline]
+    fn same(&self, id: u32, state: &[u64]) -> bool {
+        let stored = self.get(id);
+        (0..self.words).all(|w| stored[w] == state[w])
+    }
+
     fn grow(&mut self) {
         let mut slots = vec![EMPTY; self.slots.len() * 2];
         let mask = slots.len() - 1;
-        for id in 0..self.len as u32 {
-            let mut i = hash_words(self.get(id)) as usize & mask;
+        for &slot in self.slots.iter().filter(|&&s| s != EMPTY) {
+            let mut i = (slot >> 32) as usize & mask;
             while slots[i] != EMPTY {
                 i = (i + 1) & mask;
             }
-            slots[i] = id;
+            slots[i] = slot;
         }
         self.slots = slots;
     }
 
     /// Bytes held by the table.
     pub fn bytes(&self) -> usize {
-        self.arena.capacity() * 8 + self.slots.capacity() * 4
+        self.arena.capacity() * 8 + self.slots.capacity() * 8
     }
 }
 
@@ -105,7 +116,7 @@ mod tests {
             assert_eq!(t.insert(&[i, i * 7]), (i as u32, false));
             assert_eq!(t.get(i as u32), &[i, i * 7]);
         }
-        assert_eq!(t.insert(&[1, 8]).1, true);
+        assert!(t.insert(&[1, 8]).1);
         assert_eq!(t.len(), 5001);
     }
 }

@@ -99,32 +99,7 @@ impl<'a> Grounder<'a> {
             objects.push(name.clone());
             object_types.push(ty.clone());
         }
-        let parent: HashMap<&str, &str> = domain
-            .types
-            .iter()
-            .map(|(t, p)| (t.as_str(), p.as_str()))
-            .collect();
-        let mut type_index: HashMap<String, usize> = HashMap::from([("object".to_string(), 0)]);
-        for (t, p) in &domain.types {
-            for name in [t, p] {
-                let n = type_index.len();
-                type_index.entry(name.clone()).or_insert(n);
-            }
-        }
-        let mut members = vec![vec![false; objects.len()]; type_index.len()];
-        for (o, ty) in object_types.iter().enumerate() {
-            let mut t = ty.as_str();
-            for _ in 0..=type_index.len() {
-                if let Some(&ti) = type_index.get(t) {
-                    members[ti][o] = true;
-                }
-                members[0][o] = true;
-                match parent.get(t) {
-                    Some(&p) => t = p,
-                    None => break,
-                }
-            }
-        }
+        let (type_index, members) = type_members(domain, &object_types);
         let of_type = members
             .iter()
             .map(|m| {
@@ -140,6 +115,7 @@ impl<'a> Grounder<'a> {
                 .chain(&s.del)
                 .for_each(|a| fluent[a.pred] = true);
         }
+        let predicates = domain.predicates.len();
         let mut g = Self {
             domain,
             objects,
@@ -148,13 +124,9 @@ impl<'a> Grounder<'a> {
             of_type,
             type_index,
             fluent,
-            facts: Vec::new(),
-            init: Vec::new(),
+            facts: (0..predicates).map(|_| Facts::default()).collect(),
+            init: vec![HashSet::new(); predicates],
         };
-        g.facts = (0..domain.predicates.len())
-            .map(|_| Facts::default())
-            .collect();
-        g.init = vec![HashSet::new(); domain.predicates.len()];
         for atom in &problem.init {
             let args = g.ground_consts(atom);
             g.init[atom.pred].insert(args.clone());
@@ -310,6 +282,42 @@ impl<'a> Grounder<'a> {
                 .iter()
                 .all(|a| !self.init[a.pred].contains(&instantiate(&a.args, b)))
     }
+}
+
+/// Numbers the types (`object` is 0) and tells, per type, which objects
+/// belong to it (their declared type or any subtype).
+fn type_members(
+    domain: &Domain,
+    object_types: &[String],
+) -> (HashMap<String, usize>, Vec<Vec<bool>>) {
+    let parent: HashMap<&str, &str> = domain
+        .types
+        .iter()
+        .map(|(t, p)| (t.as_str(), p.as_str()))
+        .collect();
+    let mut type_index: HashMap<String, usize> = HashMap::from([("object".to_string(), 0)]);
+    for (t, p) in &domain.types {
+        for name in [t, p] {
+            let n = type_index.len();
+            type_index.entry(name.clone()).or_insert(n);
+        }
+    }
+    let mut members = vec![vec![false; object_types.len()]; type_index.len()];
+    for (o, ty) in object_types.iter().enumerate() {
+        let mut t = ty.as_str();
+        members[0][o] = true;
+        // Walk up the hierarchy; the bound stops a cyclic declaration.
+        for _ in 0..=type_index.len() {
+            if let Some(&ti) = type_index.get(t) {
+                members[ti][o] = true;
+            }
+            match parent.get(t) {
+                Some(&p) => t = p,
+                None => break,
+            }
+        }
+    }
+    (type_index, members)
 }
 
 /// Orders positive atoms so that each shares as many variables as possible

@@ -66,11 +66,10 @@ impl GoalMasks {
     /// Number of goal literals `state` violates.
     #[inline]
     fn unsatisfied(&self, state: &[u64]) -> u32 {
-        let mut n = 0;
-        for w in 0..self.pos.len() {
-            n += (self.pos[w] & !state[w]).count_ones() + (self.neg[w] & state[w]).count_ones();
-        }
-        n
+        let words = self.pos.iter().zip(&self.neg).zip(state);
+        words
+            .map(|((p, n), s)| (p & !s).count_ones() + (n & s).count_ones())
+            .sum()
     }
 }
 
