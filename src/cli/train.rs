@@ -154,8 +154,15 @@ struct Progress {
 impl Observer for Progress {
     fn event(&mut self, event: Event) -> ControlFlow<()> {
         match event {
-            Event::Batch { epoch, done, of, loss } => {
-                let bar = self.bar.get_or_insert_with(|| bar("training", (self.epochs * of) as u64));
+            Event::Batch {
+                epoch,
+                done,
+                of,
+                loss,
+            } => {
+                let bar = self
+                    .bar
+                    .get_or_insert_with(|| bar("training", (self.epochs * of) as u64));
                 bar.set_position((epoch * of + done) as u64);
                 bar.set_message(format!("ep {epoch} loss {loss:.1}"));
             }
@@ -176,22 +183,53 @@ impl Observer for Progress {
 
 fn print_quality(q: &QualityReport) {
     println!("quality on {} held-out pairs:", q.pairs);
-    println!("  reconstruction (decoded image parses to the true state): {:.2}%", 100.0 * q.reconstruction);
-    println!("  successor prediction (APPLY(z0, a) == z1, bit-exact):     {:.2}%", 100.0 * q.successor);
-    println!("  predicted successor decodes to the true next state:      {:.2}%", 100.0 * q.successor_image);
-    println!("  action labels used:                                      {}", q.actions_used);
-    println!("  bits unchanged under pixel noise σ={}:                  {:.2}%", q.stability_noise, 100.0 * q.stability);
+    println!(
+        "  reconstruction (decoded image parses to the true state): {:.2}%",
+        100.0 * q.reconstruction
+    );
+    println!(
+        "  successor prediction (APPLY(z0, a) == z1, bit-exact):     {:.2}%",
+        100.0 * q.successor
+    );
+    println!(
+        "  predicted successor decodes to the true next state:      {:.2}%",
+        100.0 * q.successor_image
+    );
+    println!(
+        "  action labels used:                                      {}",
+        q.actions_used
+    );
+    println!(
+        "  bits unchanged under pixel noise σ={}:                  {:.2}%",
+        q.stability_noise,
+        100.0 * q.stability
+    );
 }
 
 /// Runs `latplan train`.
 pub fn train(args: &TrainArgs) -> anyhow::Result<()> {
     workflow::set_cpu_threads(args.threads)?;
     let device = workflow::device(args.device.into())?;
-    let opts = TrainOptions { preset: args.preset.into(), epochs: args.epochs, seed: args.seed, resume: args.resume };
+    let opts = TrainOptions {
+        preset: args.preset.into(),
+        epochs: args.epochs,
+        seed: args.seed,
+        resume: args.resume,
+    };
     let epochs = match (args.resume, args.epochs) {
         (_, Some(e)) => e,
-        (true, None) => crate::model::run::RunDir::new(&args.out).read_config()?.train.epochs,
-        (false, None) => opts.preset.configs(crate::domain::Shape::gray(1, 1), 0).1.epochs,
+        (true, None) => {
+            crate::model::run::RunDir::new(&args.out)
+                .read_config()?
+                .train
+                .epochs
+        }
+        (false, None) => {
+            opts.preset
+                .configs(crate::domain::Shape::gray(1, 1), 0)
+                .1
+                .epochs
+        }
     };
     let mut progress = Progress { bar: None, epochs };
     let (report, quality) = workflow::train(&args.data, &args.out, &opts, &device, &mut progress)?;
@@ -199,7 +237,11 @@ pub fn train(args: &TrainArgs) -> anyhow::Result<()> {
         bar.finish_and_clear();
     }
     let seconds = report.last.as_ref().map_or(0.0, |r| r.seconds);
-    println!("trained {} epochs in {seconds:.0} s; run written to {}", report.epochs_done, args.out.display());
+    println!(
+        "trained {} epochs in {seconds:.0} s; run written to {}",
+        report.epochs_done,
+        args.out.display()
+    );
     if let Some(q) = quality {
         print_quality(&q);
     }
@@ -228,7 +270,10 @@ pub fn encode(args: &EncodeArgs) -> anyhow::Result<()> {
         .map(|p| Image::load_exact(p, shape))
         .collect::<anyhow::Result<Vec<_>>>()?;
     for (path, bits) in args.images.iter().zip(model.encode(&images)?) {
-        let text: String = bits.iter().map(|b| if *b == 1 { '1' } else { '0' }).collect();
+        let text: String = bits
+            .iter()
+            .map(|b| if *b == 1 { '1' } else { '0' })
+            .collect();
         println!("{} {text}", path.display());
     }
     Ok(())
@@ -248,9 +293,16 @@ pub fn decode(args: &DecodeArgs) -> anyhow::Result<()> {
         })
         .collect::<anyhow::Result<_>>()?;
     if bits.len() != model.bits() {
-        bail!("--bits has {} bits, the model has {}", bits.len(), model.bits());
+        bail!(
+            "--bits has {} bits, the model has {}",
+            bits.len(),
+            model.bits()
+        );
     }
-    let image = model.decode(&[bits])?.pop().context("the decoder returned no image")?;
+    let image = model
+        .decode(&[bits])?
+        .pop()
+        .context("the decoder returned no image")?;
     image.save_png(&args.out)?;
     println!("wrote {}", args.out.display());
     Ok(())

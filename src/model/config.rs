@@ -126,7 +126,10 @@ impl TrainConfig {
             return Err("epochs and batch size must be positive".into());
         }
         if !(self.tau_min > 0.0 && self.tau_max >= self.tau_min) {
-            return Err(format!("temperatures must satisfy 0 < tau_min <= tau_max, got {} and {}", self.tau_min, self.tau_max));
+            return Err(format!(
+                "temperatures must satisfy 0 < tau_min <= tau_max, got {} and {}",
+                self.tau_min, self.tau_max
+            ));
         }
         if !(self.lr > 0.0 && self.clip_norm > 0.0) {
             return Err("learning rate and clip norm must be positive".into());
@@ -159,8 +162,26 @@ impl Preset {
             Preset::CpuMlp => (mlp(vec![400]), Variant::Ama3Plus, 48, 400, 400),
             Preset::CpuMlpAma4 => (mlp(vec![400]), Variant::Ama4Plus, 48, 400, 400),
             Preset::Tiny => (mlp(vec![256]), Variant::Ama3Plus, 32, 128, 256),
-            Preset::Conv => (Arch::Conv { channels: 32, kernel: 5 }, Variant::Ama3Plus, 100, 6000, 1000),
-            Preset::ConvAma4 => (Arch::Conv { channels: 32, kernel: 5 }, Variant::Ama4Plus, 100, 6000, 1000),
+            Preset::Conv => (
+                Arch::Conv {
+                    channels: 32,
+                    kernel: 5,
+                },
+                Variant::Ama3Plus,
+                100,
+                6000,
+                1000,
+            ),
+            Preset::ConvAma4 => (
+                Arch::Conv {
+                    channels: 32,
+                    kernel: 5,
+                },
+                Variant::Ama4Plus,
+                100,
+                6000,
+                1000,
+            ),
         };
         let gpu = matches!(self, Preset::Conv | Preset::ConvAma4);
         let model = ModelConfig {
@@ -170,10 +191,14 @@ impl Preset {
             bits,
             actions,
             action_hidden,
-            output: if gpu { Output::Gaussian { sigma: 0.1 } } else { Output::Bernoulli },
+            output: if gpu {
+                Output::Gaussian { sigma: 0.1 }
+            } else {
+                Output::Bernoulli
+            },
             prior: 0.1,
             beta_z: 1.0,
-            beta_d: if gpu { 1.0 } else { 100.0 },
+            beta_d: if gpu { 1.0 } else { 10.0 },
             dropout: if gpu { 0.2 } else { 0.0 },
             input_noise: if gpu { 0.2 } else { 0.1 },
         };
@@ -189,7 +214,11 @@ impl Preset {
             tau_min: 0.5,
             batch,
             lr: 1e-3,
-            optimizer: if gpu { OptimizerKind::Radam } else { OptimizerKind::Adam },
+            optimizer: if gpu {
+                OptimizerKind::Radam
+            } else {
+                OptimizerKind::Adam
+            },
             clip_norm: if gpu { 0.1 } else { 1.0 },
             seed,
         };

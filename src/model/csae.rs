@@ -5,7 +5,10 @@
 //! exactly a STRIPS action: each bit is added, deleted or kept.
 
 use candle_core::{Module, Result, Tensor};
-use candle_nn::{batch_norm, linear, linear_no_bias, ops, BatchNorm, BatchNormConfig, Linear, ModuleT, VarBuilder};
+use candle_nn::{
+    batch_norm, linear, linear_no_bias, ops, BatchNorm, BatchNormConfig, Linear, ModuleT,
+    VarBuilder,
+};
 
 use super::config::{ModelConfig, Output, Variant};
 use super::nets::{bn, ActionEncoder, Decoder, Encoder, Pass};
@@ -27,7 +30,14 @@ impl BackToLogit {
             action_bn: bn(cfg.bits, vb.pp("action_bn"))?,
             // Without an affine scale the state's normalization is increasing in every
             // bit, so a frozen APPLY can only add, delete or keep (never negate) a bit.
-            state_bn: batch_norm(cfg.bits, BatchNormConfig { affine: false, ..Default::default() }, vb.pp("state_bn"))?,
+            state_bn: batch_norm(
+                cfg.bits,
+                BatchNormConfig {
+                    affine: false,
+                    ..Default::default()
+                },
+                vb.pp("state_bn"),
+            )?,
         })
     }
 
@@ -92,8 +102,16 @@ impl CubeSpaceAe {
             action: ActionEncoder::new(cfg, vb.pp("action"))?,
             apply: BackToLogit::new(cfg, vb.pp("apply"))?,
             prior0: linear(cfg.bits, cfg.actions, vb.pp("prior0"))?,
-            regress: if ama4 { Some(BackToLogit::new(cfg, vb.pp("regress"))?) } else { None },
-            prior1: if ama4 { Some(linear(cfg.bits, cfg.actions, vb.pp("prior1"))?) } else { None },
+            regress: if ama4 {
+                Some(BackToLogit::new(cfg, vb.pp("regress"))?)
+            } else {
+                None
+            },
+            prior1: if ama4 {
+                Some(linear(cfg.bits, cfg.actions, vb.pp("prior1"))?)
+            } else {
+                None
+            },
         })
     }
 
@@ -135,16 +153,27 @@ impl CubeSpaceAe {
     ///
     /// # Shapes
     /// `x0`, `x1`, `t0`, `t1`: `[batch, height, width, channels]`; every term `[batch]`.
-    pub fn terms(&self, x0: &Tensor, x1: &Tensor, t0: &Tensor, t1: &Tensor, pass: &mut Pass) -> Result<Terms> {
+    pub fn terms(
+        &self,
+        x0: &Tensor,
+        x1: &Tensor,
+        t0: &Tensor,
+        t1: &Tensor,
+        pass: &mut Pass,
+    ) -> Result<Terms> {
         let cfg = &self.cfg;
         let b = x0.dim(0)?;
         let train = pass.is_train();
-        let l = self.encoder.forward(&Tensor::cat(&[x0, x1], 0)?, cfg, pass)?; // [2b, bits]
+        let l = self
+            .encoder
+            .forward(&Tensor::cat(&[x0, x1], 0)?, cfg, pass)?; // [2b, bits]
         let z = self.bits_of(&l, pass)?; // [2b, bits]
         let (l0, l1) = (l.narrow(0, 0, b)?, l.narrow(0, b, b)?); // [b, bits] each
         let (z0, z1) = (z.narrow(0, 0, b)?, z.narrow(0, b, b)?); // [b, bits] each
         let q = ops::sigmoid(&l)?; // [2b, bits]
-        let la = self.action.forward(&q.narrow(0, 0, b)?, &q.narrow(0, b, b)?, pass)?; // [b, actions]
+        let la = self
+            .action
+            .forward(&q.narrow(0, 0, b)?, &q.narrow(0, b, b)?, pass)?; // [b, actions]
         let a = self.label_of(&la, pass)?; // [b, actions]
         let l2 = self.apply.logits(&z0, &a, train)?; // [b, bits]
         let z2 = self.bits_of(&l2, pass)?; // [b, bits]

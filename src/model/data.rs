@@ -74,7 +74,9 @@ impl Normalization {
         let std = sq
             .iter()
             .zip(&mean)
-            .map(|(q, &m)| ((q / count - f64::from(m).powi(2)).max(0.0).sqrt() as f32).max(STD_FLOOR))
+            .map(|(q, &m)| {
+                ((q / count - f64::from(m).powi(2)).max(0.0).sqrt() as f32).max(STD_FLOOR)
+            })
             .collect();
         Normalization { mean, std }
     }
@@ -90,7 +92,10 @@ impl Normalization {
     /// The mean and std as tensors of `shape` (for saving).
     pub fn tensors(&self, shape: Shape, device: &Device) -> Result<(Tensor, Tensor)> {
         let dims = (shape.height, shape.width, shape.channels);
-        Ok((Tensor::from_slice(&self.mean, dims, device)?, Tensor::from_slice(&self.std, dims, device)?))
+        Ok((
+            Tensor::from_slice(&self.mean, dims, device)?,
+            Tensor::from_slice(&self.std, dims, device)?,
+        ))
     }
 }
 
@@ -110,12 +115,25 @@ pub struct Batch {
 ///
 /// # Shapes
 /// every field of the result: `[indices.len(), height, width, channels]`.
-pub fn batch(pairs: &Pairs, indices: &[usize], norm: &Normalization, output: Output, device: &Device) -> Result<Batch> {
+pub fn batch(
+    pairs: &Pairs,
+    indices: &[usize],
+    norm: &Normalization,
+    output: Output,
+    device: &Device,
+) -> Result<Batch> {
     let s = pairs.shape;
     let dims = (indices.len(), s.height, s.width, s.channels);
     let side = |successor: bool| -> Result<(Tensor, Tensor)> {
-        let raw: Vec<f32> =
-            indices.iter().flat_map(|&i| pairs.pixels(i, successor).iter().map(|&p| f32::from(p) / 255.0)).collect();
+        let raw: Vec<f32> = indices
+            .iter()
+            .flat_map(|&i| {
+                pairs
+                    .pixels(i, successor)
+                    .iter()
+                    .map(|&p| f32::from(p) / 255.0)
+            })
+            .collect();
         let mut normalized = raw.clone();
         norm.apply(&mut normalized);
         let x = Tensor::from_vec(normalized, dims, device)?;
@@ -134,10 +152,22 @@ pub fn batch(pairs: &Pairs, indices: &[usize], norm: &Normalization, output: Out
 ///
 /// # Shapes
 /// result: `[images.len(), height, width, channels]`.
-pub fn images_to_input(images: &[Image], shape: Shape, norm: &Normalization, device: &Device) -> Result<Tensor> {
-    let mut data: Vec<f32> = images.iter().flat_map(|im| im.data().iter().copied()).collect();
+pub fn images_to_input(
+    images: &[Image],
+    shape: Shape,
+    norm: &Normalization,
+    device: &Device,
+) -> Result<Tensor> {
+    let mut data: Vec<f32> = images
+        .iter()
+        .flat_map(|im| im.data().iter().copied())
+        .collect();
     norm.apply(&mut data);
-    Tensor::from_vec(data, (images.len(), shape.height, shape.width, shape.channels), device)
+    Tensor::from_vec(
+        data,
+        (images.len(), shape.height, shape.width, shape.channels),
+        device,
+    )
 }
 
 /// Images from decoder output: `σ(y)` for Bernoulli, `y·std + mean` clamped to
@@ -145,16 +175,25 @@ pub fn images_to_input(images: &[Image], shape: Shape, norm: &Normalization, dev
 ///
 /// # Shapes
 /// `y`: `[n, height, width, channels]`.
-pub fn output_to_images(y: &Tensor, output: Output, norm: &Normalization, shape: Shape) -> anyhow::Result<Vec<Image>> {
+pub fn output_to_images(
+    y: &Tensor,
+    output: Output,
+    norm: &Normalization,
+    shape: Shape,
+) -> anyhow::Result<Vec<Image>> {
     let n = y.dim(0)?;
     let pixels = match output {
         Output::Bernoulli => ops::sigmoid(y)?,
         Output::Gaussian { .. } => {
             let (mean, std) = norm.tensors(shape, y.device())?; // [h, w, c] each
-            y.broadcast_mul(&std)?.broadcast_add(&mean)?.clamp(0f32, 1f32)?
+            y.broadcast_mul(&std)?
+                .broadcast_add(&mean)?
+                .clamp(0f32, 1f32)?
         }
     };
     let flat = pixels.flatten_all()?.to_vec1::<f32>()?;
     let per = shape.len();
-    (0..n).map(|i| Image::from_vec(shape, flat[i * per..(i + 1) * per].to_vec())).collect()
+    (0..n)
+        .map(|i| Image::from_vec(shape, flat[i * per..(i + 1) * per].to_vec()))
+        .collect()
 }

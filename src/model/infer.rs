@@ -36,12 +36,21 @@ impl Model {
         let config = run.read_config()?;
         let norm = run.read_normalization(&config, device)?;
         let varmap = VarMap::new();
-        let net = CubeSpaceAe::new(&config.model, VarBuilder::from_varmap(&varmap, DType::F32, device))
-            .with_context(|| format!("cannot build the network of {}", run.config().display()))?;
+        let net = CubeSpaceAe::new(
+            &config.model,
+            VarBuilder::from_varmap(&varmap, DType::F32, device),
+        )
+        .with_context(|| format!("cannot build the network of {}", run.config().display()))?;
         let path = run.model();
         let loaded = params::load(&path, device)?;
         params::assign(&varmap, &loaded.tensors, &path)?;
-        Ok(Model { config, net, norm, device: device.clone(), _varmap: varmap })
+        Ok(Model {
+            config,
+            net,
+            norm,
+            device: device.clone(),
+            _varmap: varmap,
+        })
     }
 
     /// Number of latent bits.
@@ -78,7 +87,12 @@ impl Model {
         let mut out = Vec::with_capacity(states.len());
         for chunk in states.chunks(CHUNK) {
             let y = self.net.decode(&self.bits_tensor(chunk)?)?; // [n, h, w, c]
-            out.extend(output_to_images(&y, self.config.model.output, &self.norm, self.config.model.shape)?);
+            out.extend(output_to_images(
+                &y,
+                self.config.model.output,
+                &self.norm,
+                self.config.model.shape,
+            )?);
         }
         Ok(out)
     }
@@ -86,11 +100,17 @@ impl Model {
     /// The action label of each transition `before[i] -> after[i]`.
     pub fn action_of(&self, before: &[Vec<u8>], after: &[Vec<u8>]) -> anyhow::Result<Vec<usize>> {
         if before.len() != after.len() {
-            bail!("action_of needs as many successors ({}) as states ({})", after.len(), before.len());
+            bail!(
+                "action_of needs as many successors ({}) as states ({})",
+                after.len(),
+                before.len()
+            );
         }
         let mut out = Vec::with_capacity(before.len());
         for (b, a) in before.chunks(CHUNK).zip(after.chunks(CHUNK)) {
-            let labels = self.net.action_of(&self.bits_tensor(b)?, &self.bits_tensor(a)?)?; // [n]
+            let labels = self
+                .net
+                .action_of(&self.bits_tensor(b)?, &self.bits_tensor(a)?)?; // [n]
             out.extend(labels.to_vec1::<u32>()?.into_iter().map(|l| l as usize));
         }
         Ok(out)
@@ -110,29 +130,49 @@ impl Model {
         self.transition(states, actions, true)
     }
 
-    fn transition(&self, states: &[Vec<u8>], actions: &[usize], backward: bool) -> anyhow::Result<Vec<Vec<u8>>> {
+    fn transition(
+        &self,
+        states: &[Vec<u8>],
+        actions: &[usize],
+        backward: bool,
+    ) -> anyhow::Result<Vec<Vec<u8>>> {
         if states.len() != actions.len() {
             bail!("{} states but {} actions", states.len(), actions.len());
         }
         if let Some(&a) = actions.iter().find(|&&a| a >= self.actions()) {
-            bail!("action label {a} is out of range: the model has {} labels", self.actions());
+            bail!(
+                "action label {a} is out of range: the model has {} labels",
+                self.actions()
+            );
         }
         let mut out = Vec::with_capacity(states.len());
         for (s, a) in states.chunks(CHUNK).zip(actions.chunks(CHUNK)) {
             let z = self.bits_tensor(s)?; // [n, bits]
             let a = self.one_hot(a)?; // [n, actions]
-            let next = if backward { self.net.regress(&z, &a)? } else { Some(self.net.apply(&z, &a)?) };
-            out.extend(to_bits(&next.context("the network has no regression head")?)?);
+            let next = if backward {
+                self.net.regress(&z, &a)?
+            } else {
+                Some(self.net.apply(&z, &a)?)
+            };
+            out.extend(to_bits(
+                &next.context("the network has no regression head")?,
+            )?);
         }
         Ok(out)
     }
 
     fn bits_tensor(&self, states: &[Vec<u8>]) -> anyhow::Result<Tensor> {
         let f = self.bits();
-        if let Some(bad) = states.iter().find(|s| s.len() != f || s.iter().any(|&b| b > 1)) {
+        if let Some(bad) = states
+            .iter()
+            .find(|s| s.len() != f || s.iter().any(|&b| b > 1))
+        {
             bail!("a state must be {f} bits of 0/1, got {} values", bad.len());
         }
-        let data: Vec<f32> = states.iter().flat_map(|s| s.iter().map(|&b| f32::from(b))).collect();
+        let data: Vec<f32> = states
+            .iter()
+            .flat_map(|s| s.iter().map(|&b| f32::from(b)))
+            .collect();
         Ok(Tensor::from_vec(data, (states.len(), f), &self.device)?)
     }
 
@@ -150,5 +190,8 @@ impl Model {
 
 /// 0/1 rows of a `[n, bits]` tensor of hard bits.
 fn to_bits(t: &Tensor) -> anyhow::Result<Vec<Vec<u8>>> {
-    Ok(t.to_vec2::<f32>()?.into_iter().map(|row| row.into_iter().map(|v| u8::from(v > 0.5)).collect()).collect())
+    Ok(t.to_vec2::<f32>()?
+        .into_iter()
+        .map(|row| row.into_iter().map(|v| u8::from(v > 0.5)).collect())
+        .collect())
 }

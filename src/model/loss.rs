@@ -47,6 +47,13 @@ pub fn summarize(terms: &Terms, cfg: &ModelConfig) -> Result<(Tensor, Tensor)> {
     let loss = loss.mean_all()?;
     let recon = ((&terms.x0y0 + &terms.x1y1)? * 0.5)?.mean_all()?;
     let kl_z = ((&terms.kl_z0 + &terms.kl_z1)? * 0.5)?.mean_all()?;
-    let parts = [loss.detach(), elbo.mean_all()?, recon, kl_z, terms.kl_a_z0.mean_all()?, terms.kl_z1z2.mean_all()?];
+    let parts = [
+        loss.detach(),
+        elbo.mean_all()?,
+        recon,
+        kl_z,
+        terms.kl_a_z0.mean_all()?,
+        terms.kl_z1z2.mean_all()?,
+    ];
     Ok((loss, Tensor::stack(&parts, 0)?))
 }

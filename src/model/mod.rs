@@ -19,11 +19,11 @@ pub mod params;
 pub mod plot;
 pub mod quality;
 pub mod run;
-pub mod workflow;
 pub mod train;
+pub mod workflow;
 
 #[cfg(test)]
 mod tests;
 
-pub use infer::Model;
 pub use config::{Arch, ModelConfig, OptimizerKind, Output, Preset, TrainConfig, Variant};
+pub use infer::Model;

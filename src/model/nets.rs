@@ -8,8 +8,9 @@
 
 use candle_core::{Module, Result, Tensor};
 use candle_nn::{
-    batch_norm, conv2d_no_bias, conv_transpose2d, conv_transpose2d_no_bias, linear, linear_no_bias, BatchNorm,
-    BatchNormConfig, Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfig, Linear, ModuleT, VarBuilder,
+    batch_norm, conv2d_no_bias, conv_transpose2d, conv_transpose2d_no_bias, linear, linear_no_bias,
+    BatchNorm, BatchNormConfig, Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfig,
+    Linear, ModuleT, VarBuilder,
 };
 
 use super::config::{Arch, ModelConfig};
@@ -59,7 +60,11 @@ pub struct DenseBlock {
 impl DenseBlock {
     /// A block from `inputs` to `outputs`.
     pub fn new(inputs: usize, outputs: usize, dropout: f32, vb: VarBuilder) -> Result<Self> {
-        Ok(DenseBlock { fc: linear_no_bias(inputs, outputs, vb.pp("fc"))?, bn: bn(outputs, vb.pp("bn"))?, dropout })
+        Ok(DenseBlock {
+            fc: linear_no_bias(inputs, outputs, vb.pp("fc"))?,
+            bn: bn(outputs, vb.pp("bn"))?,
+            dropout,
+        })
     }
 
     /// # Shapes
@@ -104,13 +109,24 @@ impl Encoder {
                 let mut blocks = Vec::new();
                 let mut width = s.len();
                 for (i, &h) in hidden.iter().enumerate() {
-                    blocks.push(DenseBlock::new(width, h, cfg.dropout, vb.pp(format!("blocks.{i}")))?);
+                    blocks.push(DenseBlock::new(
+                        width,
+                        h,
+                        cfg.dropout,
+                        vb.pp(format!("blocks.{i}")),
+                    )?);
                     width = h;
                 }
-                Ok(Encoder::Mlp { blocks, logits: linear(width, cfg.bits, vb.pp("logits"))? })
+                Ok(Encoder::Mlp {
+                    blocks,
+                    logits: linear(width, cfg.bits, vb.pp("logits"))?,
+                })
             }
             &Arch::Conv { channels, kernel } => {
-                let same = Conv2dConfig { padding: kernel / 2, ..Default::default() };
+                let same = Conv2dConfig {
+                    padding: kernel / 2,
+                    ..Default::default()
+                };
                 Ok(Encoder::Conv {
                     conv1: conv2d_no_bias(s.channels, channels, kernel, same, vb.pp("conv1"))?,
                     bn1: bn(channels, vb.pp("bn1"))?,
@@ -141,7 +157,13 @@ impl Encoder {
                 }
                 logits.forward(&h) // [batch, bits]
             }
-            Encoder::Conv { conv1, bn1, conv2, bn2, logits } => {
+            Encoder::Conv {
+                conv1,
+                bn1,
+                conv2,
+                bn2,
+                logits,
+            } => {
                 let h = x.permute((0, 3, 1, 2))?.contiguous()?; // [batch, channels, height, width]
                 let h = bn1.forward_t(&conv1.forward(&h)?.relu()?, pass.is_train())?; // [batch, ch, h, w]
                 let h = dropout(&h, cfg.dropout, pass)?;
@@ -191,21 +213,45 @@ impl Decoder {
                 let mut blocks = Vec::new();
                 let mut width = cfg.bits;
                 for (i, &h) in hidden.iter().rev().enumerate() {
-                    blocks.push(DenseBlock::new(width, h, cfg.dropout, vb.pp(format!("blocks.{i}")))?);
+                    blocks.push(DenseBlock::new(
+                        width,
+                        h,
+                        cfg.dropout,
+                        vb.pp(format!("blocks.{i}")),
+                    )?);
                     width = h;
                 }
-                Ok(Decoder::Mlp { input_bn, blocks, pixels: linear(width, s.len(), vb.pp("pixels"))? })
+                Ok(Decoder::Mlp {
+                    input_bn,
+                    blocks,
+                    pixels: linear(width, s.len(), vb.pp("pixels"))?,
+                })
             }
             &Arch::Conv { channels, kernel } => {
-                let same = ConvTranspose2dConfig { padding: kernel / 2, ..Default::default() };
+                let same = ConvTranspose2dConfig {
+                    padding: kernel / 2,
+                    ..Default::default()
+                };
                 let flat = channels * s.height * s.width;
                 Ok(Decoder::Conv {
                     input_bn,
                     dense: linear(cfg.bits, flat, vb.pp("dense"))?,
                     bn0: bn(flat, vb.pp("bn0"))?,
-                    deconv1: conv_transpose2d_no_bias(channels, channels, kernel, same, vb.pp("deconv1"))?,
+                    deconv1: conv_transpose2d_no_bias(
+                        channels,
+                        channels,
+                        kernel,
+                        same,
+                        vb.pp("deconv1"),
+                    )?,
                     bn1: bn(channels, vb.pp("bn1"))?,
-                    deconv2: conv_transpose2d(channels, s.channels, kernel, same, vb.pp("deconv2"))?,
+                    deconv2: conv_transpose2d(
+                        channels,
+                        s.channels,
+                        kernel,
+                        same,
+                        vb.pp("deconv2"),
+                    )?,
                 })
             }
         }
@@ -217,14 +263,27 @@ impl Decoder {
         let s = cfg.shape;
         let batch = z.dim(0)?;
         match self {
-            Decoder::Mlp { input_bn, blocks, pixels } => {
+            Decoder::Mlp {
+                input_bn,
+                blocks,
+                pixels,
+            } => {
                 let mut h = input_bn.forward_t(z, pass.is_train())?; // [batch, bits]
                 for block in blocks {
                     h = block.forward(&h, pass)?; // [batch, hidden]
                 }
-                pixels.forward(&h)?.reshape((batch, s.height, s.width, s.channels))
+                pixels
+                    .forward(&h)?
+                    .reshape((batch, s.height, s.width, s.channels))
             }
-            Decoder::Conv { input_bn, dense, bn0, deconv1, bn1, deconv2 } => {
+            Decoder::Conv {
+                input_bn,
+                dense,
+                bn0,
+                deconv1,
+                bn1,
+                deconv2,
+            } => {
                 let train = pass.is_train();
                 let h = dense.forward(&input_bn.forward_t(z, train)?)?; // [batch, ch·h·w]
                 let h = dropout(&bn0.forward_t(&h, train)?, cfg.dropout, pass)?;
@@ -248,7 +307,12 @@ impl ActionEncoder {
     /// The action encoder of `cfg`.
     pub fn new(cfg: &ModelConfig, vb: VarBuilder) -> Result<Self> {
         Ok(ActionEncoder {
-            hidden: DenseBlock::new(2 * cfg.bits, cfg.action_hidden, cfg.dropout, vb.pp("hidden"))?,
+            hidden: DenseBlock::new(
+                2 * cfg.bits,
+                cfg.action_hidden,
+                cfg.dropout,
+                vb.pp("hidden"),
+            )?,
             logits: linear(cfg.action_hidden, cfg.actions, vb.pp("logits"))?,
         })
     }

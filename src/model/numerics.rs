@@ -39,7 +39,9 @@ pub fn kl_bernoulli_const(lq: &Tensor, p0: f64) -> Result<Tensor> {
     let softplus_lp = lp.max(0.0) + (-lp.abs()).exp().ln_1p();
     let q = ops::sigmoid(lq)?; // [batch, bits]
     let cross = (q * lq.affine(1.0, -lp)?)?; // [batch, bits]
-    (cross - softplus(lq)?)?.affine(1.0, softplus_lp)?.sum(D::Minus1) // [batch]
+    (cross - softplus(lq)?)?
+        .affine(1.0, softplus_lp)?
+        .sum(D::Minus1) // [batch]
 }
 
 /// `KL(Cat(softmax(lq)) || Cat(softmax(lp)))` over the last axis, through `log_softmax`.
@@ -86,7 +88,7 @@ pub fn binary_concrete(logits: &Tensor, uniform: &Tensor, tau: f64) -> Result<Te
 /// `logits`, `uniform`: `[batch, labels]` -> `[batch, labels]`.
 pub fn gumbel_softmax(logits: &Tensor, uniform: &Tensor, tau: f64) -> Result<Tensor> {
     let gumbel = uniform.log()?.neg()?.log()?.neg()?; // [batch, labels]
-    // `softmax_last_dim` has no backward in candle 0.11.1; `softmax` is built from differentiable ops.
+                                                      // `softmax_last_dim` has no backward in candle 0.11.1; `softmax` is built from differentiable ops.
     ops::softmax(&(logits + gumbel)?.affine(1.0 / tau, 0.0)?, D::Minus1)
 }
 
@@ -106,12 +108,18 @@ pub fn one_hot_argmax(logits: &Tensor) -> Result<Tensor> {
     let (_, labels) = logits.dims2()?;
     let index = logits.argmax_keepdim(D::Minus1)?; // [batch, 1] u32
     let range = Tensor::arange(0u32, labels as u32, logits.device())?.unsqueeze(0)?; // [1, labels]
-    range.broadcast_eq(&index)?.to_dtype(candle_core::DType::F32)
+    range
+        .broadcast_eq(&index)?
+        .to_dtype(candle_core::DType::F32)
 }
 
 /// Scales every gradient in `grads` that belongs to `vars` so that their global
 /// L2 norm is at most `max_norm` (Keras `clipnorm`). Returns the norm before clipping.
-pub fn clip_grad_norm(grads: &mut candle_core::backprop::GradStore, vars: &[Var], max_norm: f64) -> Result<f64> {
+pub fn clip_grad_norm(
+    grads: &mut candle_core::backprop::GradStore,
+    vars: &[Var],
+    max_norm: f64,
+) -> Result<f64> {
     let mut squares = Vec::new();
     for var in vars {
         if let Some(g) = grads.get(var.as_tensor()) {

@@ -11,7 +11,11 @@ fn sigmoid64(x: f64) -> f64 {
 }
 
 fn vec1(t: &Tensor) -> Vec<f64> {
-    t.to_vec1::<f32>().unwrap().into_iter().map(f64::from).collect()
+    t.to_vec1::<f32>()
+        .unwrap()
+        .into_iter()
+        .map(f64::from)
+        .collect()
 }
 
 const LOGITS: [f32; 9] = [-40.0, -12.0, -3.0, -0.5, 0.0, 0.7, 4.0, 15.0, 40.0];
@@ -23,7 +27,10 @@ fn softplus_matches_definition_and_never_overflows() {
     for (&l, g) in LOGITS.iter().zip(got) {
         let l = f64::from(l);
         let want = if l > 30.0 { l } else { l.exp().ln_1p() };
-        assert!((g - want).abs() < 1e-5 * want.max(1.0), "softplus({l}) = {g}, want {want}");
+        assert!(
+            (g - want).abs() < 1e-5 * want.max(1.0),
+            "softplus({l}) = {g}, want {want}"
+        );
     }
 }
 
@@ -37,16 +44,27 @@ fn kl_enumerated(q: f64, p: f64) -> f64 {
 fn bernoulli_kl_matches_enumeration() {
     let dev = Device::Cpu;
     let lp: [f32; 9] = [3.0, -2.0, 0.0, 1.0, -1.0, 5.0, -0.3, 2.0, -6.0];
-    let lq_t = Tensor::new(&LOGITS[..], &dev).unwrap().reshape((9, 1)).unwrap();
+    let lq_t = Tensor::new(&LOGITS[..], &dev)
+        .unwrap()
+        .reshape((9, 1))
+        .unwrap();
     let lp_t = Tensor::new(&lp[..], &dev).unwrap().reshape((9, 1)).unwrap();
     let got = vec1(&kl_bernoulli(&lq_t, &lp_t).unwrap());
     let got_const = vec1(&kl_bernoulli_const(&lq_t, 0.1).unwrap());
     for i in 0..9 {
         let q = sigmoid64(f64::from(LOGITS[i]));
         let want = kl_enumerated(q, sigmoid64(f64::from(lp[i])));
-        assert!((got[i] - want).abs() < 1e-4 * want.max(1.0), "KL {i}: {} vs {want}", got[i]);
+        assert!(
+            (got[i] - want).abs() < 1e-4 * want.max(1.0),
+            "KL {i}: {} vs {want}",
+            got[i]
+        );
         let want = kl_enumerated(q, 0.1);
-        assert!((got_const[i] - want).abs() < 1e-4 * want.max(1.0), "KL const {i}: {} vs {want}", got_const[i]);
+        assert!(
+            (got_const[i] - want).abs() < 1e-4 * want.max(1.0),
+            "KL const {i}: {} vs {want}",
+            got_const[i]
+        );
     }
 }
 
@@ -66,7 +84,10 @@ fn bernoulli_kl_gradient_survives_large_logits() {
         let want = s * (1.0 - s) * (v - lp);
         assert!(g != 0.0, "gradient vanished at {v}");
         // f32 cancellation of σ(l) − softplus'(l) costs ~1e-7 absolute.
-        assert!((g - want).abs() < 1e-3 * want.abs() + 2e-7, "grad at {v}: {g} vs {want}");
+        assert!(
+            (g - want).abs() < 1e-3 * want.abs() + 2e-7,
+            "grad at {v}: {g} vs {want}"
+        );
     }
 }
 
@@ -76,10 +97,17 @@ fn categorical_kl_matches_enumeration() {
     let p: [f32; 4] = [0.0, 1.0, -2.0, 3.0];
     let softmax = |v: &[f32]| {
         let z: f64 = v.iter().map(|&x| f64::from(x).exp()).sum();
-        v.iter().map(|&x| f64::from(x).exp() / z).collect::<Vec<_>>()
+        v.iter()
+            .map(|&x| f64::from(x).exp() / z)
+            .collect::<Vec<_>>()
     };
     let (pq, pp) = (softmax(&q), softmax(&p));
-    let want: f64 = pq.iter().zip(&pp).filter(|(a, _)| **a > 0.0).map(|(a, b)| a * (a / b).ln()).sum();
+    let want: f64 = pq
+        .iter()
+        .zip(&pp)
+        .filter(|(a, _)| **a > 0.0)
+        .map(|(a, b)| a * (a / b).ln())
+        .sum();
     let dev = Device::Cpu;
     let lq = Tensor::new(&[q], &dev).unwrap();
     let lp = Tensor::new(&[p], &dev).unwrap();
@@ -100,15 +128,29 @@ fn bce_and_gaussian_match_direct_formulas() {
         .map(|(&x, &y)| {
             let (x, s) = (f64::from(x), sigmoid64(f64::from(y)));
             // log(1 − σ(y)) = −softplus(y), written out for the −25 entry
-            let log_1ms = if s > 0.5 { (1.0 - s).ln() } else { (-s).ln_1p() };
+            let log_1ms = if s > 0.5 {
+                (1.0 - s).ln()
+            } else {
+                (-s).ln_1p()
+            };
             -(x * s.ln() + (1.0 - x) * log_1ms)
         })
         .sum();
     let got = vec1(&bce_with_logits(&xt, &yt).unwrap())[0];
-    assert!((got - want_bce).abs() < 1e-4 * want_bce, "{got} vs {want_bce}");
-    let want_gauss: f64 = x.iter().zip(&y).map(|(&a, &b)| (f64::from(a) - f64::from(b)).powi(2) / 0.02).sum();
+    assert!(
+        (got - want_bce).abs() < 1e-4 * want_bce,
+        "{got} vs {want_bce}"
+    );
+    let want_gauss: f64 = x
+        .iter()
+        .zip(&y)
+        .map(|(&a, &b)| (f64::from(a) - f64::from(b)).powi(2) / 0.02)
+        .sum();
     let got = vec1(&gaussian_nll(&xt, &yt, 0.1).unwrap())[0];
-    assert!((got - want_gauss).abs() < 1e-4 * want_gauss, "{got} vs {want_gauss}");
+    assert!(
+        (got - want_gauss).abs() < 1e-4 * want_gauss,
+        "{got} vs {want_gauss}"
+    );
 }
 
 #[test]
@@ -117,11 +159,23 @@ fn binary_concrete_threshold_frequency_is_sigmoid() {
     let dev = Device::Cpu;
     let n = 40_000;
     let logits: [f32; 3] = [-2.0, 0.0, 1.5];
-    let l = Tensor::new(&logits[..], &dev).unwrap().unsqueeze(0).unwrap().repeat((n, 1)).unwrap();
+    let l = Tensor::new(&logits[..], &dev)
+        .unwrap()
+        .unsqueeze(0)
+        .unwrap()
+        .repeat((n, 1))
+        .unwrap();
     let mut noise = Noise::new(crate::util::rng(1, 0));
     let u = noise.uniform((n, 3), &dev).unwrap();
     let y = binary_concrete(&l, &u, 0.7).unwrap();
-    let freq = vec1(&y.gt(0.5).unwrap().to_dtype(candle_core::DType::F32).unwrap().mean(0).unwrap());
+    let freq = vec1(
+        &y.gt(0.5)
+            .unwrap()
+            .to_dtype(candle_core::DType::F32)
+            .unwrap()
+            .mean(0)
+            .unwrap(),
+    );
     for (&lv, f) in logits.iter().zip(freq) {
         let p = sigmoid64(f64::from(lv));
         let sd = (p * (1.0 - p) / n as f64).sqrt();
@@ -153,7 +207,12 @@ fn gumbel_softmax_argmax_frequency_is_softmax() {
     let dev = Device::Cpu;
     let n = 40_000;
     let theta: [f32; 3] = [1.0, 0.0, -0.5];
-    let l = Tensor::new(&theta[..], &dev).unwrap().unsqueeze(0).unwrap().repeat((n, 1)).unwrap();
+    let l = Tensor::new(&theta[..], &dev)
+        .unwrap()
+        .unsqueeze(0)
+        .unwrap()
+        .repeat((n, 1))
+        .unwrap();
     let mut noise = Noise::new(crate::util::rng(2, 0));
     let u = noise.uniform((n, 3), &dev).unwrap();
     let y = gumbel_softmax(&l, &u, 0.5).unwrap();
@@ -176,20 +235,34 @@ fn gumbel_softmax_gradient_is_pathwise() {
     let w = [1.0f32, -2.0, 0.5];
     let l = Var::new(&[theta], &dev).unwrap();
     let y = gumbel_softmax(l.as_tensor(), &Tensor::new(&[u], &dev).unwrap(), tau).unwrap();
-    let obj = (y * Tensor::new(&[w], &dev).unwrap()).unwrap().sum_all().unwrap();
+    let obj = (y * Tensor::new(&[w], &dev).unwrap())
+        .unwrap()
+        .sum_all()
+        .unwrap();
     let got = vec1(&grads_flat(&obj, &l));
-    let x: Vec<f64> = (0..3).map(|k| (f64::from(theta[k]) - (-f64::from(u[k]).ln()).ln()) / tau).collect();
+    let x: Vec<f64> = (0..3)
+        .map(|k| (f64::from(theta[k]) - (-f64::from(u[k]).ln()).ln()) / tau)
+        .collect();
     let z: f64 = x.iter().map(|v| v.exp()).sum();
     let y: Vec<f64> = x.iter().map(|v| v.exp() / z).collect();
     let wy: f64 = (0..3).map(|k| f64::from(w[k]) * y[k]).sum();
     for k in 0..3 {
         let want = y[k] * (f64::from(w[k]) - wy) / tau;
-        assert!((got[k] - want).abs() < 1e-5, "label {k}: {} vs {want}", got[k]);
+        assert!(
+            (got[k] - want).abs() < 1e-5,
+            "label {k}: {} vs {want}",
+            got[k]
+        );
     }
 }
 
 fn grads_flat(obj: &Tensor, var: &Var) -> Tensor {
-    obj.backward().unwrap().get(var.as_tensor()).unwrap().flatten_all().unwrap()
+    obj.backward()
+        .unwrap()
+        .get(var.as_tensor())
+        .unwrap()
+        .flatten_all()
+        .unwrap()
 }
 
 #[test]
@@ -198,7 +271,10 @@ fn clipping_scales_to_the_global_norm() {
     let a = Var::new(&[3.0f32], &dev).unwrap();
     let b = Var::new(&[4.0f32], &dev).unwrap();
     // loss = 3a' ... gradients (3, 4): global norm 5
-    let loss = ((a.as_tensor() * 3.0).unwrap() + (b.as_tensor() * 4.0).unwrap()).unwrap().sum_all().unwrap();
+    let loss = ((a.as_tensor() * 3.0).unwrap() + (b.as_tensor() * 4.0).unwrap())
+        .unwrap()
+        .sum_all()
+        .unwrap();
     let mut grads = loss.backward().unwrap();
     let vars = [a.clone(), b.clone()];
     let norm = clip_grad_norm(&mut grads, &vars, 1.0).unwrap();
@@ -206,7 +282,10 @@ fn clipping_scales_to_the_global_norm() {
     assert!((vec1(grads.get(a.as_tensor()).unwrap())[0] - 0.6).abs() < 1e-6);
     assert!((vec1(grads.get(b.as_tensor()).unwrap())[0] - 0.8).abs() < 1e-6);
     let norm = clip_grad_norm(&mut grads, &vars, 10.0).unwrap();
-    assert!((norm - 1.0).abs() < 1e-6, "a norm under the limit is left alone");
+    assert!(
+        (norm - 1.0).abs() < 1e-6,
+        "a norm under the limit is left alone"
+    );
     assert!((vec1(grads.get(a.as_tensor()).unwrap())[0] - 0.6).abs() < 1e-6);
 }
 
@@ -228,14 +307,22 @@ fn batch_norm_eval_uses_frozen_running_statistics() {
     let got = bn.forward_t(&xt, false).unwrap().to_vec2::<f32>().unwrap();
     for (row, got_row) in x.iter().zip(&got) {
         for c in 0..2 {
-            let want = (f64::from(row[c]) - f64::from(mean[c])) / (f64::from(var[c]) + 1e-5).sqrt() * f64::from(w[c])
+            let want = (f64::from(row[c]) - f64::from(mean[c])) / (f64::from(var[c]) + 1e-5).sqrt()
+                * f64::from(w[c])
                 + f64::from(b[c]);
-            assert!((f64::from(got_row[c]) - want).abs() < 1e-5, "{got_row:?} vs {want}");
+            assert!(
+                (f64::from(got_row[c]) - want).abs() < 1e-5,
+                "{got_row:?} vs {want}"
+            );
         }
     }
     // Eval mode is a pure function of the input: a batch of one gives the same row,
     // and the running statistics have not moved.
-    let one = bn.forward_t(&xt.narrow(0, 1, 1).unwrap(), false).unwrap().to_vec2::<f32>().unwrap();
+    let one = bn
+        .forward_t(&xt.narrow(0, 1, 1).unwrap(), false)
+        .unwrap()
+        .to_vec2::<f32>()
+        .unwrap();
     assert_eq!(one[0], got[1]);
     assert_eq!(bn.running_mean().to_vec1::<f32>().unwrap(), mean.to_vec());
     // Train mode normalizes with the batch and moves the running statistics.

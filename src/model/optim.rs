@@ -41,7 +41,12 @@ impl Optimizer {
                 Ok(Slot { name, var, m, v })
             })
             .collect::<Result<Vec<_>>>()?;
-        Ok(Optimizer { kind, lr, step: 0, slots })
+        Ok(Optimizer {
+            kind,
+            lr,
+            step: 0,
+            slots,
+        })
     }
 
     /// The variables, in the optimizer's order.
@@ -65,7 +70,9 @@ impl Optimizer {
                 let b2t = BETA2.powf(t);
                 let rho = rho_inf - 2.0 * t * b2t / (1.0 - b2t);
                 (rho > 4.0).then(|| {
-                    ((rho - 4.0) * (rho - 2.0) * rho_inf / ((rho_inf - 4.0) * (rho_inf - 2.0) * rho)).sqrt()
+                    ((rho - 4.0) * (rho - 2.0) * rho_inf
+                        / ((rho_inf - 4.0) * (rho_inf - 2.0) * rho))
+                        .sqrt()
                 })
             }
         }
@@ -78,7 +85,9 @@ impl Optimizer {
         let (bc1, bc2) = (1.0 - BETA1.powf(t), 1.0 - BETA2.powf(t));
         let rect = self.rectification();
         for slot in &mut self.slots {
-            let Some(g) = grads.get(slot.var.as_tensor()) else { continue };
+            let Some(g) = grads.get(slot.var.as_tensor()) else {
+                continue;
+            };
             slot.m = ((&slot.m * BETA1)? + (g * (1.0 - BETA1))?)?;
             slot.v = ((&slot.v * BETA2)? + (g.sqr()? * (1.0 - BETA2))?)?;
             let m_hat = (&slot.m / bc1)?;
@@ -103,13 +112,23 @@ impl Optimizer {
 
     /// Restores the moments saved by [`Optimizer::state`] and the step count.
     /// Fails, naming the variable, when one is missing or has another shape.
-    pub fn restore(&mut self, tensors: &HashMap<String, Tensor>, steps: u64) -> std::result::Result<(), String> {
+    pub fn restore(
+        &mut self,
+        tensors: &HashMap<String, Tensor>,
+        steps: u64,
+    ) -> std::result::Result<(), String> {
         for s in &mut self.slots {
             for (prefix, target) in [("m", &mut s.m), ("v", &mut s.v)] {
                 let key = format!("{prefix}.{}", s.name);
-                let t = tensors.get(&key).ok_or_else(|| format!("optimizer state {key} is missing"))?;
+                let t = tensors
+                    .get(&key)
+                    .ok_or_else(|| format!("optimizer state {key} is missing"))?;
                 if t.dims() != target.dims() {
-                    return Err(format!("optimizer state {key} has shape {:?}, expected {:?}", t.dims(), target.dims()));
+                    return Err(format!(
+                        "optimizer state {key} has shape {:?}, expected {:?}",
+                        t.dims(),
+                        target.dims()
+                    ));
                 }
                 *target = t.clone();
             }
@@ -128,10 +147,14 @@ mod tests {
     #[test]
     fn adam_matches_hand_computation() {
         let x = Var::new(&[1.0f32], &Device::Cpu).unwrap();
-        let mut opt = Optimizer::new(OptimizerKind::Adam, 0.1, vec![("x".into(), x.clone())]).unwrap();
+        let mut opt =
+            Optimizer::new(OptimizerKind::Adam, 0.1, vec![("x".into(), x.clone())]).unwrap();
         let (mut xv, mut m, mut v) = (1.0f64, 0.0, 0.0);
         for t in 1..=3 {
-            let loss = (x.as_tensor().sqr().unwrap() * 0.5).unwrap().sum_all().unwrap();
+            let loss = (x.as_tensor().sqr().unwrap() * 0.5)
+                .unwrap()
+                .sum_all()
+                .unwrap();
             opt.step(&loss.backward().unwrap()).unwrap();
             let g = xv;
             m = BETA1 * m + (1.0 - BETA1) * g;
@@ -146,7 +169,8 @@ mod tests {
     #[test]
     fn radam_starts_as_momentum_sgd_then_rectifies() {
         let x = Var::new(&[1.0f32], &Device::Cpu).unwrap();
-        let mut opt = Optimizer::new(OptimizerKind::Radam, 0.1, vec![("x".into(), x.clone())]).unwrap();
+        let mut opt =
+            Optimizer::new(OptimizerKind::Radam, 0.1, vec![("x".into(), x.clone())]).unwrap();
         opt.step = 1;
         assert_eq!(opt.rectification(), None, "rho_1 = 1 ≤ 4");
         opt.step = 10_000;

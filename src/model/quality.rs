@@ -61,16 +61,30 @@ pub struct QualityReport {
 }
 
 fn images(pairs: &Pairs, range: &Range<usize>, successor: bool) -> anyhow::Result<Vec<Image>> {
-    range.clone().map(|i| Image::from_u8(pairs.shape, pairs.pixels(i, successor))).collect()
+    range
+        .clone()
+        .map(|i| Image::from_u8(pairs.shape, pairs.pixels(i, successor)))
+        .collect()
 }
 
 fn parsed_share(domain: &dyn Domain, decoded: &[Image], truth: impl Fn(usize) -> Vec<u8>) -> f64 {
-    let ok = decoded.iter().enumerate().filter(|(i, im)| domain.parse(im).is_ok_and(|p| p.state == truth(*i))).count();
+    let ok = decoded
+        .iter()
+        .enumerate()
+        .filter(|(i, im)| domain.parse(im).is_ok_and(|p| p.state == truth(*i)))
+        .count();
     ok as f64 / decoded.len().max(1) as f64
 }
 
 /// Measures `model` on the transitions in `range`, judged by `domain`.
-pub fn assess(model: &Model, domain: &dyn Domain, pairs: &Pairs, states: &TrueStates, range: Range<usize>, seed: u64) -> anyhow::Result<QualityReport> {
+pub fn assess(
+    model: &Model,
+    domain: &dyn Domain,
+    pairs: &Pairs,
+    states: &TrueStates,
+    range: Range<usize>,
+    seed: u64,
+) -> anyhow::Result<QualityReport> {
     let x0 = images(pairs, &range, false)?;
     let x1 = images(pairs, &range, true)?;
     let z0 = model.encode(&x0)?;

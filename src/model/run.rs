@@ -91,28 +91,51 @@ impl RunDir {
     pub fn read_config(&self) -> anyhow::Result<RunConfig> {
         let path = self.config();
         if !path.exists() {
-            bail!("{} is not a model directory: {} is missing", self.0.display(), path.display());
+            bail!(
+                "{} is not a model directory: {} is missing",
+                self.0.display(),
+                path.display()
+            );
         }
         let cfg: RunConfig = read_json(&path)?;
         if cfg.format_version != FORMAT_VERSION {
-            bail!("{}: format version {}, this program reads {FORMAT_VERSION}", path.display(), cfg.format_version);
+            bail!(
+                "{}: format version {}, this program reads {FORMAT_VERSION}",
+                path.display(),
+                cfg.format_version
+            );
         }
         Ok(cfg)
     }
 
     /// Reads `normalization.safetensors`, checking it fits `cfg`.
-    pub fn read_normalization(&self, cfg: &RunConfig, device: &Device) -> anyhow::Result<Normalization> {
+    pub fn read_normalization(
+        &self,
+        cfg: &RunConfig,
+        device: &Device,
+    ) -> anyhow::Result<Normalization> {
         let path = self.normalization();
         let mut loaded = params::load(&path, device)?;
         let mut take = |name: &str| -> anyhow::Result<Vec<f32>> {
-            let t = loaded.tensors.remove(name).with_context(|| format!("{} lacks the tensor {name}", path.display()))?;
+            let t = loaded
+                .tensors
+                .remove(name)
+                .with_context(|| format!("{} lacks the tensor {name}", path.display()))?;
             let v = t.flatten_all()?.to_vec1::<f32>()?;
             if v.len() != cfg.model.shape.len() {
-                bail!("{}: {name} has {} values, the model's images have {}", path.display(), v.len(), cfg.model.shape.len());
+                bail!(
+                    "{}: {name} has {} values, the model's images have {}",
+                    path.display(),
+                    v.len(),
+                    cfg.model.shape.len()
+                );
             }
             Ok(v)
         };
-        Ok(Normalization { mean: take("mean")?, std: take("std")? })
+        Ok(Normalization {
+            mean: take("mean")?,
+            std: take("std")?,
+        })
     }
 }
 
@@ -126,7 +149,11 @@ pub struct TrainData<'a> {
 
 fn write_normalization(dir: &RunDir, cfg: &RunConfig, norm: &Normalization) -> anyhow::Result<()> {
     let (mean, std) = norm.tensors(cfg.model.shape, &Device::Cpu)?;
-    params::save(&dir.normalization(), &[("mean".into(), mean), ("std".into(), std)], None)
+    params::save(
+        &dir.normalization(),
+        &[("mean".into(), mean), ("std".into(), std)],
+        None,
+    )
 }
 
 /// Writes `log.csv` from the rows.
@@ -150,8 +177,17 @@ pub fn write_log(path: &Path, rows: &[EpochLog]) -> anyhow::Result<()> {
 
 fn write_checkpoint(dir: &RunDir, session: &Session) -> anyhow::Result<()> {
     let weights = params::named_tensors(&session.varmap);
-    let mut all: Vec<_> = weights.iter().map(|(n, t)| (format!("model.{n}"), t.clone())).collect();
-    all.extend(session.optimizer.state().into_iter().map(|(n, t)| (format!("optimizer.{n}"), t)));
+    let mut all: Vec<_> = weights
+        .iter()
+        .map(|(n, t)| (format!("model.{n}"), t.clone()))
+        .collect();
+    all.extend(
+        session
+            .optimizer
+            .state()
+            .into_iter()
+            .map(|(n, t)| (format!("optimizer.{n}"), t)),
+    );
     let meta = HashMap::from([
         ("steps".to_string(), session.optimizer.steps().to_string()),
         ("log".to_string(), serde_json::to_string(&session.log)?),
@@ -166,34 +202,68 @@ fn read_checkpoint(dir: &RunDir, session: &mut Session) -> anyhow::Result<()> {
     let path = dir.checkpoint();
     let loaded = params::load(&path, &session.device)?;
     let strip = |prefix: &str| -> HashMap<String, candle_core::Tensor> {
-        loaded.tensors.iter().filter_map(|(k, t)| k.strip_prefix(prefix).map(|n| (n.to_string(), t.clone()))).collect()
+        loaded
+            .tensors
+            .iter()
+            .filter_map(|(k, t)| k.strip_prefix(prefix).map(|n| (n.to_string(), t.clone())))
+            .collect()
     };
     params::assign(&session.varmap, &strip("model."), &path)?;
-    let meta = |key: &str| loaded.metadata.get(key).with_context(|| format!("{} lacks the entry {key}", path.display()));
-    let steps: u64 = meta("steps")?.parse().with_context(|| format!("{}: steps is not a number", path.display()))?;
-    session.optimizer.restore(&strip("optimizer."), steps).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-    session.log = serde_json::from_str(meta("log")?).with_context(|| format!("{}: the log is not valid", path.display()))?;
+    let meta = |key: &str| {
+        loaded
+            .metadata
+            .get(key)
+            .with_context(|| format!("{} lacks the entry {key}", path.display()))
+    };
+    let steps: u64 = meta("steps")?
+        .parse()
+        .with_context(|| format!("{}: steps is not a number", path.display()))?;
+    session
+        .optimizer
+        .restore(&strip("optimizer."), steps)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    session.log = serde_json::from_str(meta("log")?)
+        .with_context(|| format!("{}: the log is not valid", path.display()))?;
     Ok(())
 }
 
 /// Trains a new run in `dir` (which must not hold one yet) with `cfg`.
-pub fn train_new(dir: &Path, cfg: &RunConfig, data: &TrainData, device: &Device, observer: &mut dyn Observer) -> anyhow::Result<TrainReport> {
+pub fn train_new(
+    dir: &Path,
+    cfg: &RunConfig,
+    data: &TrainData,
+    device: &Device,
+    observer: &mut dyn Observer,
+) -> anyhow::Result<TrainReport> {
     let run = RunDir::new(dir);
     if run.config().exists() {
-        bail!("{} already holds a run; pass --resume to continue it, or choose another --out", dir.display());
+        bail!(
+            "{} already holds a run; pass --resume to continue it, or choose another --out",
+            dir.display()
+        );
     }
-    cfg.train.validate().map_err(|e| anyhow::anyhow!("invalid training configuration: {e}"))?;
+    cfg.train
+        .validate()
+        .map_err(|e| anyhow::anyhow!("invalid training configuration: {e}"))?;
     create_dir(dir)?;
     let norm = Normalization::from_pairs(&data.pairs, data.split.train.clone());
     write_json(&run.config(), cfg)?;
     write_normalization(&run, cfg, &norm)?;
     let mut session = Session::new(&cfg.model, &cfg.train, norm, device)?;
-    fit(&mut session, &data.pairs, &data.split, observer, &mut |s| write_checkpoint(&run, s))
+    fit(&mut session, &data.pairs, &data.split, observer, &mut |s| {
+        write_checkpoint(&run, s)
+    })
 }
 
 /// Continues the run in `dir` from its last checkpoint; `epochs` (if given)
 /// replaces the configured total. The data must be the run's.
-pub fn resume(dir: &Path, epochs: Option<usize>, data: &TrainData, device: &Device, observer: &mut dyn Observer) -> anyhow::Result<TrainReport> {
+pub fn resume(
+    dir: &Path,
+    epochs: Option<usize>,
+    data: &TrainData,
+    device: &Device,
+    observer: &mut dyn Observer,
+) -> anyhow::Result<TrainReport> {
     let run = RunDir::new(dir);
     let mut cfg = run.read_config()?;
     if let Some(e) = epochs {
@@ -203,5 +273,7 @@ pub fn resume(dir: &Path, epochs: Option<usize>, data: &TrainData, device: &Devi
     let norm = run.read_normalization(&cfg, device)?;
     let mut session = Session::new(&cfg.model, &cfg.train, norm, device)?;
     read_checkpoint(&run, &mut session)?;
-    fit(&mut session, &data.pairs, &data.split, observer, &mut |s| write_checkpoint(&run, s))
+    fit(&mut session, &data.pairs, &data.split, observer, &mut |s| {
+        write_checkpoint(&run, s)
+    })
 }

@@ -39,14 +39,26 @@ fn small_config(ds: &Dataset, epochs: usize) -> RunConfig {
         domain: serde_json::to_value(&ds.manifest.domain).unwrap(),
         code_len: ds.manifest.code_len,
     };
-    RunConfig { format_version: FORMAT_VERSION, model, train, data }
+    RunConfig {
+        format_version: FORMAT_VERSION,
+        model,
+        train,
+        data,
+    }
 }
 
 fn train_data(ds: &Dataset) -> TrainData<'_> {
     let m = &ds.manifest;
     TrainData {
-        pairs: super::data::Pairs { shape: m.shape, pre: &ds.pre, suc: &ds.suc },
-        split: Split { train: m.split.train_range(), val: m.split.val_range() },
+        pairs: super::data::Pairs {
+            shape: m.shape,
+            pre: &ds.pre,
+            suc: &ds.suc,
+        },
+        split: Split {
+            train: m.split.train_range(),
+            val: m.split.val_range(),
+        },
     }
 }
 
@@ -100,14 +112,22 @@ fn bad_model_directories_get_clear_errors() {
     assert!(Model::load(&run, &Device::Cpu).is_ok());
 
     let other = dataset("puzzle3x2-digits", 40, &tmp.path().join("p32"));
-    let err = check_same_domain(&cfg, &other, &run).unwrap_err().to_string();
-    assert!(err.contains("lightsout3") && err.contains("puzzle3x2-digits"), "{err}");
+    let err = check_same_domain(&cfg, &other, &run)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("lightsout3") && err.contains("puzzle3x2-digits"),
+        "{err}"
+    );
 
     let weights = run.join("model.safetensors");
     let bytes = std::fs::read(&weights).unwrap();
     std::fs::write(&weights, &bytes[..bytes.len() / 2]).unwrap();
     let err = format!("{:#}", Model::load(&run, &Device::Cpu).err().unwrap());
-    assert!(err.contains("model.safetensors") && err.contains("corrupt"), "{err}");
+    assert!(
+        err.contains("model.safetensors") && err.contains("corrupt"),
+        "{err}"
+    );
 
     let missing = tmp.path().join("nothing");
     let err = format!("{:#}", Model::load(&missing, &Device::Cpu).err().unwrap());
@@ -125,7 +145,11 @@ fn inference_api_keeps_its_contracts() {
     let images: Vec<_> = (0..5).map(|i| ds.pre_image(i)).collect();
     let z = model.encode(&images).unwrap();
     assert!(z.iter().all(|s| s.len() == 12 && s.iter().all(|&b| b <= 1)));
-    assert_eq!(z, model.encode(&images).unwrap(), "eval mode is deterministic");
+    assert_eq!(
+        z,
+        model.encode(&images).unwrap(),
+        "eval mode is deterministic"
+    );
     let decoded = model.decode(&z).unwrap();
     assert_eq!(decoded[0].shape(), ds.manifest.shape);
     let a = model.action_of(&z, &z).unwrap();
@@ -134,24 +158,42 @@ fn inference_api_keeps_its_contracts() {
     let zeros = vec![vec![0u8; 12]; 16];
     let ones = vec![vec![1u8; 12]; 16];
     let labels: Vec<usize> = (0..16).collect();
-    let (from0, from1) = (model.apply(&zeros, &labels).unwrap(), model.apply(&ones, &labels).unwrap());
+    let (from0, from1) = (
+        model.apply(&zeros, &labels).unwrap(),
+        model.apply(&ones, &labels).unwrap(),
+    );
     for s in &z {
         let next = model.apply(&vec![s.clone(); 16], &labels).unwrap();
         for (k, n) in next.iter().enumerate() {
             for f in 0..12 {
-                let want = if from0[k][f] == 1 { 1 } else if from1[k][f] == 0 { 0 } else { s[f] };
+                let want = if from0[k][f] == 1 {
+                    1
+                } else if from1[k][f] == 0 {
+                    0
+                } else {
+                    s[f]
+                };
                 assert_eq!(n[f], want, "action {k} bit {f}");
             }
         }
     }
-    assert!(model.regress(&z, &a).is_err(), "an AMA3+ model has no regression");
-    let ama4 = RunConfig { model: super::ModelConfig { variant: super::Variant::Ama4Plus, ..cfg.model.clone() }, ..cfg.clone() };
+    assert!(
+        model.regress(&z, &a).is_err(),
+        "an AMA3+ model has no regression"
+    );
+    let ama4 = RunConfig {
+        model: super::ModelConfig {
+            variant: super::Variant::Ama4Plus,
+            ..cfg.model.clone()
+        },
+        ..cfg.clone()
+    };
     let run4 = tmp.path().join("run4");
     train_new(&run4, &ama4, &train_data(&ds), &Device::Cpu, &mut Silent).unwrap();
     let model4 = Model::load(&run4, &Device::Cpu).unwrap();
     let back = model4.regress(&z, &a).unwrap();
     assert!(back.iter().all(|s| s.len() == 12));
-    assert!(model.apply(&z, &vec![99; 5]).is_err());
+    assert!(model.apply(&z, &[99; 5]).is_err());
     assert!(model.decode(&[vec![0u8; 3]]).is_err());
     let wrong = crate::domain::Image::filled(crate::domain::Shape::gray(5, 5), 0.0);
     assert!(model.encode(&[wrong]).is_err());

@@ -101,14 +101,30 @@ pub struct Session {
 
 impl Session {
     /// A fresh session with seeded initial weights.
-    pub fn new(model: &ModelConfig, train: &TrainConfig, norm: Normalization, device: &Device) -> anyhow::Result<Self> {
+    pub fn new(
+        model: &ModelConfig,
+        train: &TrainConfig,
+        norm: Normalization,
+        device: &Device,
+    ) -> anyhow::Result<Self> {
         let varmap = VarMap::new();
         let vb = VarBuilder::from_varmap(&varmap, DType::F32, device);
         let net = CubeSpaceAe::new(model, vb).context("cannot build the network")?;
         initialize(&varmap, &mut rng(train.seed, STREAM_INIT))?;
-        let trainable = sorted_vars(&varmap).into_iter().filter(|(name, _)| !is_statistic(name)).collect();
+        let trainable = sorted_vars(&varmap)
+            .into_iter()
+            .filter(|(name, _)| !is_statistic(name))
+            .collect();
         let optimizer = Optimizer::new(train.optimizer, train.lr, trainable)?;
-        Ok(Session { varmap, model: net, optimizer, train: train.clone(), norm, log: Vec::new(), device: device.clone() })
+        Ok(Session {
+            varmap,
+            model: net,
+            optimizer,
+            train: train.clone(),
+            norm,
+            log: Vec::new(),
+            device: device.clone(),
+        })
     }
 
     /// Epochs completed.
@@ -116,7 +132,12 @@ impl Session {
         self.log.len()
     }
 
-    fn train_epoch(&mut self, pairs: &Pairs, range: Range<usize>, observer: &mut dyn Observer) -> anyhow::Result<Losses> {
+    fn train_epoch(
+        &mut self,
+        pairs: &Pairs,
+        range: Range<usize>,
+        observer: &mut dyn Observer,
+    ) -> anyhow::Result<Losses> {
         let epoch = self.epochs_done();
         let tau = self.train.temperature(epoch);
         let mut noise = Noise::new(rng(self.train.seed, STREAM_EPOCH + epoch as u64));
@@ -128,7 +149,16 @@ impl Session {
         let mut sums = [0f64; LOSS_NAMES.len()];
         for (done, indices) in order.chunks_exact(self.train.batch).enumerate() {
             let b = batch(pairs, indices, &self.norm, cfg.output, &self.device)?;
-            let terms = self.model.terms(&b.x0, &b.x1, &b.t0, &b.t1, &mut Pass::Train { noise: &mut noise, tau })?;
+            let terms = self.model.terms(
+                &b.x0,
+                &b.x1,
+                &b.t0,
+                &b.t1,
+                &mut Pass::Train {
+                    noise: &mut noise,
+                    tau,
+                },
+            )?;
             let (loss, parts) = summarize(&terms, &cfg)?;
             let mut grads = loss.backward()?;
             clip_grad_norm(&mut grads, &vars, self.train.clip_norm)?;
@@ -137,9 +167,17 @@ impl Session {
                 *s += f64::from(v);
             }
             if !sums[0].is_finite() {
-                bail!("the loss became {} in epoch {epoch}; try a smaller learning rate", sums[0]);
+                bail!(
+                    "the loss became {} in epoch {epoch}; try a smaller learning rate",
+                    sums[0]
+                );
             }
-            let event = Event::Batch { epoch, done: done + 1, of: batches, loss: sums[0] / (done + 1) as f64 };
+            let event = Event::Batch {
+                epoch,
+                done: done + 1,
+                of: batches,
+                loss: sums[0] / (done + 1) as f64,
+            };
             // Stopping is honoured at epoch ends only, where a checkpoint is written.
             let _ = observer.event(event);
         }
@@ -153,7 +191,9 @@ impl Session {
         let mut sums = [0f64; LOSS_NAMES.len()];
         for chunk in indices.chunks(self.train.batch.max(1)) {
             let b = batch(pairs, chunk, &self.norm, cfg.output, &self.device)?;
-            let terms = self.model.terms(&b.x0, &b.x1, &b.t0, &b.t1, &mut Pass::Eval)?;
+            let terms = self
+                .model
+                .terms(&b.x0, &b.x1, &b.t0, &b.t1, &mut Pass::Eval)?;
             let (_, parts) = summarize(&terms, cfg)?;
             for (s, v) in sums.iter_mut().zip(parts.to_vec1::<f32>()?) {
                 *s += f64::from(v) * chunk.len() as f64;
@@ -194,7 +234,10 @@ pub fn fit(
 ) -> anyhow::Result<TrainReport> {
     let train_len = split.train.len();
     if train_len < session.train.batch {
-        bail!("the training split has {train_len} transitions, fewer than one batch of {}", session.train.batch);
+        bail!(
+            "the training split has {train_len} transitions, fewer than one batch of {}",
+            session.train.batch
+        );
     }
     let mut stopped = false;
     while session.epochs_done() < session.train.epochs {
@@ -204,13 +247,25 @@ pub fn fit(
         let val = session.evaluate(pairs, split.val.clone())?;
         let before = session.log.last().map_or(0.0, |row| row.seconds);
         let tau = session.train.temperature(epoch);
-        let row = EpochLog { epoch, tau, train, val, seconds: before + start.elapsed().as_secs_f64() };
+        let row = EpochLog {
+            epoch,
+            tau,
+            train,
+            val,
+            seconds: before + start.elapsed().as_secs_f64(),
+        };
         session.log.push(row.clone());
         checkpoint(session)?;
-        if observer.event(Event::Epoch(&row)).is_break() && session.epochs_done() < session.train.epochs {
+        if observer.event(Event::Epoch(&row)).is_break()
+            && session.epochs_done() < session.train.epochs
+        {
             stopped = true;
             break;
         }
     }
-    Ok(TrainReport { epochs_done: session.epochs_done(), stopped, last: session.log.last().cloned() })
+    Ok(TrainReport {
+        epochs_done: session.epochs_done(),
+        stopped,
+        last: session.log.last().cloned(),
+    })
 }

@@ -31,8 +31,9 @@ pub enum DeviceChoice {
 pub fn device(choice: DeviceChoice) -> anyhow::Result<Device> {
     match choice {
         DeviceChoice::Cpu => Ok(Device::Cpu),
-        DeviceChoice::Cuda => Device::new_cuda(0)
-            .context("cannot use CUDA (build with `--features cuda` on a machine with an NVIDIA GPU)"),
+        DeviceChoice::Cuda => Device::new_cuda(0).context(
+            "cannot use CUDA (build with `--features cuda` on a machine with an NVIDIA GPU)",
+        ),
         DeviceChoice::Auto if candle_core::utils::cuda_is_available() => Ok(Device::new_cuda(0)?),
         DeviceChoice::Auto => Ok(Device::Cpu),
     }
@@ -105,16 +106,32 @@ pub fn check_same_domain(cfg: &RunConfig, ds: &Dataset, model_dir: &Path) -> any
 }
 
 fn pairs(ds: &Dataset) -> Pairs<'_> {
-    Pairs { shape: ds.manifest.shape, pre: &ds.pre, suc: &ds.suc }
+    Pairs {
+        shape: ds.manifest.shape,
+        pre: &ds.pre,
+        suc: &ds.suc,
+    }
 }
 
 /// Trains (or resumes) the run `out` on the dataset `data`, then writes and
 /// returns its quality report on the test pairs (unless training was stopped).
-pub fn train(data: &Path, out: &Path, opts: &TrainOptions, device: &Device, observer: &mut dyn Observer) -> anyhow::Result<(TrainReport, Option<QualityReport>)> {
+pub fn train(
+    data: &Path,
+    out: &Path,
+    opts: &TrainOptions,
+    device: &Device,
+    observer: &mut dyn Observer,
+) -> anyhow::Result<(TrainReport, Option<QualityReport>)> {
     let ds = load_dataset(data)?;
     let m = &ds.manifest;
-    let split = Split { train: m.split.train_range(), val: m.split.val_range() };
-    let td = TrainData { pairs: pairs(&ds), split };
+    let split = Split {
+        train: m.split.train_range(),
+        val: m.split.val_range(),
+    };
+    let td = TrainData {
+        pairs: pairs(&ds),
+        split,
+    };
     let report = if opts.resume {
         check_same_domain(&RunDir::new(out).read_config()?, &ds, out)?;
         resume(out, opts.epochs, &td, device, observer)?
@@ -124,7 +141,12 @@ pub fn train(data: &Path, out: &Path, opts: &TrainOptions, device: &Device, obse
             train.anneal_epochs = train.anneal_epochs.min(e * 2 / 3);
             train.epochs = e;
         }
-        let cfg = RunConfig { format_version: FORMAT_VERSION, model, train, data: data_info(&ds)? };
+        let cfg = RunConfig {
+            format_version: FORMAT_VERSION,
+            model,
+            train,
+            data: data_info(&ds)?,
+        };
         train_new(out, &cfg, &td, device, observer)?
     };
     if report.stopped {
@@ -135,12 +157,22 @@ pub fn train(data: &Path, out: &Path, opts: &TrainOptions, device: &Device, obse
 }
 
 /// Measures the run `model_dir` on `part` of the dataset `data`; writes `quality.json` into the run.
-pub fn report(model_dir: &Path, data: &Path, part: Part, device: &Device) -> anyhow::Result<QualityReport> {
+pub fn report(
+    model_dir: &Path,
+    data: &Path,
+    part: Part,
+    device: &Device,
+) -> anyhow::Result<QualityReport> {
     let ds = load_dataset(data)?;
     measure(&ds, model_dir, part, device)
 }
 
-fn measure(ds: &Dataset, model_dir: &Path, part: Part, device: &Device) -> anyhow::Result<QualityReport> {
+fn measure(
+    ds: &Dataset,
+    model_dir: &Path,
+    part: Part,
+    device: &Device,
+) -> anyhow::Result<QualityReport> {
     let model = Model::load(model_dir, device)?;
     check_same_domain(&model.config, ds, model_dir)?;
     let domain = ds.manifest.domain.build()?;
@@ -150,8 +182,19 @@ fn measure(ds: &Dataset, model_dir: &Path, part: Part, device: &Device) -> anyho
         Part::Val => m.split.val_range(),
         Part::Test => m.split.test_range(),
     };
-    let states = TrueStates { code_len: m.code_len, pre: &ds.pre_state, suc: &ds.suc_state };
-    let q = assess(&model, domain.as_ref(), &pairs(ds), &states, range, model.config.train.seed)?;
+    let states = TrueStates {
+        code_len: m.code_len,
+        pre: &ds.pre_state,
+        suc: &ds.suc_state,
+    };
+    let q = assess(
+        &model,
+        domain.as_ref(),
+        &pairs(ds),
+        &states,
+        range,
+        model.config.train.seed,
+    )?;
     write_json(&RunDir::new(model_dir).quality(), &q)?;
     Ok(q)
 }
