@@ -204,7 +204,7 @@ impl Preset {
         };
         let (epochs, anneal_epochs, batch) = match self {
             Preset::CpuMlp | Preset::CpuMlpAma4 => (60, 40, 100),
-            Preset::Tiny => (40, 25, 50),
+            Preset::Tiny => (40, 25, 25),
             Preset::Conv | Preset::ConvAma4 => (2000, 1000, 400),
         };
         let train = TrainConfig {
@@ -213,7 +213,7 @@ impl Preset {
             tau_max: 5.0,
             tau_min: 0.5,
             batch,
-            lr: 1e-3,
+            lr: if self == Preset::Tiny { 2e-3 } else { 1e-3 },
             optimizer: if gpu {
                 OptimizerKind::Radam
             } else {
