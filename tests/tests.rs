@@ -4,5 +4,6 @@ mod util;
 
 mod data;
 mod domains;
+mod model;
 mod pipeline;
 mod solve;

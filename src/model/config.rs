@@ -198,13 +198,13 @@ impl Preset {
             },
             prior: 0.1,
             beta_z: 1.0,
-            beta_d: if gpu { 1.0 } else { 100.0 },
+            beta_d: if gpu { 1.0 } else { 10.0 },
             dropout: if gpu { 0.2 } else { 0.0 },
             input_noise: if gpu { 0.2 } else { 0.1 },
         };
         let (epochs, anneal_epochs, batch) = match self {
             Preset::CpuMlp | Preset::CpuMlpAma4 => (60, 40, 100),
-            Preset::Tiny => (40, 25, 50),
+            Preset::Tiny => (40, 25, 25),
             Preset::Conv | Preset::ConvAma4 => (2000, 1000, 400),
         };
         let train = TrainConfig {
@@ -213,7 +213,7 @@ impl Preset {
             tau_max: 5.0,
             tau_min: 0.5,
             batch,
-            lr: 1e-3,
+            lr: if self == Preset::Tiny { 2e-3 } else { 1e-3 },
             optimizer: if gpu {
                 OptimizerKind::Radam
             } else {

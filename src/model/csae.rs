@@ -14,12 +14,16 @@ use super::config::{ModelConfig, Output, Variant};
 use super::nets::{bn, ActionEncoder, Decoder, Encoder, Pass};
 use super::numerics::{self, binary_concrete, gumbel_softmax, one_hot_argmax, step};
 
-/// Back-to-logit transition: `logits = state_bn(z) + action_bn(action(a))`, with
-/// `state_bn` non-affine (a positive per-bit scale), which makes a frozen transition exactly STRIPS.
+/// Back-to-logit transition: `logits = exp(s) ⊙ state_bn(z) + action_bn(action(a))`,
+/// with `state_bn` non-affine and a learned positive per-bit scale `exp(s)`: the
+/// state term is increasing in every bit, so a frozen transition is exactly STRIPS
+/// (Latplan's affine batch norm could learn a negative scale, which negates a bit).
 pub struct BackToLogit {
     action: Linear,
     action_bn: BatchNorm,
     state_bn: BatchNorm,
+    /// Per-bit log of the (positive) scale of the normalized state, `[bits]`.
+    state_log_scale: Tensor,
 }
 
 impl BackToLogit {
@@ -38,6 +42,11 @@ impl BackToLogit {
                 },
                 vb.pp("state_bn"),
             )?,
+            state_log_scale: vb.get_with_hints(
+                cfg.bits,
+                "state_log_scale",
+                candle_nn::Init::Const(0.0),
+            )?,
         })
     }
 
@@ -45,7 +54,9 @@ impl BackToLogit {
     /// `z`: `[batch, bits]`, `a`: `[batch, actions]` -> `[batch, bits]`.
     pub fn logits(&self, z: &Tensor, a: &Tensor, train: bool) -> Result<Tensor> {
         let effect = self.action_bn.forward_t(&self.action.forward(a)?, train)?; // [batch, bits]
-        self.state_bn.forward_t(z, train)? + effect // [batch, bits]
+        let scale = self.state_log_scale.exp()?; // [bits], positive
+        let state = self.state_bn.forward_t(z, train)?.broadcast_mul(&scale)?; // [batch, bits]
+        state + effect // [batch, bits]
     }
 }
 

@@ -193,8 +193,37 @@ fn inference_api_keeps_its_contracts() {
     let model4 = Model::load(&run4, &Device::Cpu).unwrap();
     let back = model4.regress(&z, &a).unwrap();
     assert!(back.iter().all(|s| s.len() == 12));
-    assert!(model.apply(&z, &vec![99; 5]).is_err());
+    assert!(model.apply(&z, &[99; 5]).is_err());
     assert!(model.decode(&[vec![0u8; 3]]).is_err());
     let wrong = crate::domain::Image::filled(crate::domain::Shape::gray(5, 5), 0.0);
     assert!(model.encode(&[wrong]).is_err());
+}
+
+/// The tiny preset on the 3×2 puzzle, end to end through `workflow::train`, on the CPU.
+/// Measured with these seeds (deterministic on the CPU): reconstruction 73%,
+/// successor prediction 0%, 27 labels, about 26 s in the debug profile. The
+/// issue's target (perfect reconstruction and successor prediction within a
+/// minute) is NOT reached yet; these bounds only guard against regressions.
+#[test]
+fn tiny_training_run_learns_the_3x2_puzzle() {
+    super::workflow::set_cpu_threads(1).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("p32");
+    dataset("puzzle3x2-digits", 600, &data);
+    let opts = super::workflow::TrainOptions {
+        preset: Preset::Tiny,
+        epochs: Some(30),
+        seed: 1,
+        resume: false,
+    };
+    let run = tmp.path().join("run");
+    let started = std::time::Instant::now();
+    let (report, quality) =
+        super::workflow::train(&data, &run, &opts, &Device::Cpu, &mut Silent).unwrap();
+    let q = quality.unwrap();
+    eprintln!("tiny run: {:.1} s, {q:?}", started.elapsed().as_secs_f64());
+    assert_eq!(report.epochs_done, 30);
+    assert!(run.join("quality.json").is_file());
+    assert!(q.reconstruction >= 0.7, "{q:?}");
+    assert!(q.actions_used >= 10 && q.stability >= 0.5, "{q:?}");
 }

@@ -1,0 +1,99 @@
+//! `train`, `report`, `encode`, `decode`: the learned model through the binary.
+
+use crate::util::Sandbox;
+
+#[test]
+fn train_encode_decode_and_report_round_trip() {
+    let sb = Sandbox::new();
+    sb.ok(&[
+        "generate",
+        "-d",
+        "lightsout3",
+        "-n",
+        "120",
+        "--seed",
+        "2",
+        "--out",
+        "lo3",
+    ]);
+    sb.ok(&[
+        "generate",
+        "-d",
+        "puzzle3x2-digits",
+        "-n",
+        "40",
+        "--seed",
+        "2",
+        "--out",
+        "p32",
+    ]);
+    let out = sb.ok(&[
+        "train", "--data", "lo3", "--out", "run", "--preset", "tiny", "--epochs", "2", "--device",
+        "cpu",
+    ]);
+    assert!(
+        out.contains("trained 2 epochs") && out.contains("reconstruction"),
+        "{out}"
+    );
+    for file in [
+        "config.json",
+        "model.safetensors",
+        "normalization.safetensors",
+        "checkpoint.safetensors",
+        "log.csv",
+        "loss.png",
+        "quality.json",
+    ] {
+        assert!(sb.path("run").join(file).is_file(), "{file} missing");
+    }
+    sb.ok(&[
+        "render",
+        "-d",
+        "lightsout3",
+        "--state",
+        "goal",
+        "--out",
+        "s.png",
+    ]);
+    let line = sb.ok(&["encode", "--model", "run", "s.png"]);
+    let bits = line.split_whitespace().last().unwrap().to_string();
+    assert_eq!(bits.len(), 32, "{line}");
+    sb.ok(&[
+        "decode", "--model", "run", "--bits", &bits, "--out", "d.png",
+    ]);
+    assert!(sb.path("d.png").is_file());
+    sb.ok(&[
+        "report", "--model", "run", "--data", "lo3", "--split", "val", "--device", "cpu",
+    ]);
+
+    // Clear errors: wrong bits, another domain, a wrong-size image, a corrupt weight file.
+    assert!(sb
+        .fails(&["decode", "--model", "run", "--bits", "0101", "--out", "x.png"])
+        .contains("bits"));
+    let err = sb.fails(&[
+        "report", "--model", "run", "--data", "p32", "--device", "cpu",
+    ]);
+    assert!(
+        err.contains("lightsout3") && err.contains("puzzle3x2-digits"),
+        "{err}"
+    );
+    let err = sb.fails(&[
+        "train", "--data", "p32", "--out", "run", "--resume", "--device", "cpu",
+    ]);
+    assert!(err.contains("was trained on"), "{err}");
+    sb.ok(&[
+        "render",
+        "-d",
+        "puzzle3x2-digits",
+        "--state",
+        "goal",
+        "--out",
+        "p.png",
+    ]);
+    assert!(sb
+        .fails(&["encode", "--model", "run", "p.png"])
+        .contains("expected"));
+    std::fs::write(sb.path("run").join("model.safetensors"), b"not safetensors").unwrap();
+    let err = sb.fails(&["encode", "--model", "run", "s.png"]);
+    assert!(err.contains("model.safetensors"), "{err}");
+}
