@@ -222,11 +222,26 @@ pub fn train(args: &TrainArgs) -> anyhow::Result<()> {
 
 /// Trains (or resumes) a run with a progress bar, prints its quality, then
 /// extracts its STRIPS action model from the dataset into `actions.json`.
-pub fn train_and_extract(data: &Path, out: &Path, opts: &TrainOptions, device: &Device) -> anyhow::Result<()> {
+pub fn train_and_extract(
+    data: &Path,
+    out: &Path,
+    opts: &TrainOptions,
+    device: &Device,
+) -> anyhow::Result<()> {
     let epochs = match (opts.resume, opts.epochs) {
         (_, Some(e)) => e,
-        (true, None) => crate::model::run::RunDir::new(out).read_config()?.train.epochs,
-        (false, None) => opts.preset.configs(crate::domain::Shape::gray(1, 1), 0).1.epochs,
+        (true, None) => {
+            crate::model::run::RunDir::new(out)
+                .read_config()?
+                .train
+                .epochs
+        }
+        (false, None) => {
+            opts.preset
+                .configs(crate::domain::Shape::gray(1, 1), 0)
+                .1
+                .epochs
+        }
     };
     let mut progress = Progress { bar: None, epochs };
     let (report, quality) = workflow::train(data, out, opts, device, &mut progress)?;
@@ -234,7 +249,11 @@ pub fn train_and_extract(data: &Path, out: &Path, opts: &TrainOptions, device: &
         bar.finish_and_clear();
     }
     let seconds = report.last.as_ref().map_or(0.0, |r| r.seconds);
-    println!("trained {} epochs in {seconds:.0} s; run written to {}", report.epochs_done, out.display());
+    println!(
+        "trained {} epochs in {seconds:.0} s; run written to {}",
+        report.epochs_done,
+        out.display()
+    );
     if let Some(q) = quality {
         print_quality(&q);
         let model = Model::load(out, device)?;
