@@ -43,62 +43,41 @@ pub struct RelaxedTask {
 impl RelaxedTask {
     /// The relaxation of `task`.
     pub fn new(task: &StripsTask) -> Self {
-        let width = task.model.width();
-        let mut index = vec![INF; 2 * width];
-        let mut state_facts = Vec::new();
-        let mut fact = |bit: usize, value: bool, state_facts: &mut Vec<(u32, u32, bool)>| {
-            let slot = &mut index[2 * bit + usize::from(value)];
-            if *slot == INF {
-                *slot = state_facts.len() as u32;
-                state_facts.push((*slot, bit as u32, value));
-            }
-            *slot
-        };
-        let mut pres = Vec::new();
-        for a in task.model.actions() {
-            let pos = a
-                .pre_pos
-                .ones()
-                .map(|b| fact(b, true, &mut state_facts))
-                .collect::<Vec<_>>();
-            let neg = a.pre_neg.ones().map(|b| fact(b, false, &mut state_facts));
-            pres.push(pos.into_iter().chain(neg).collect::<Vec<_>>());
-        }
-        let mut goal: Vec<u32> = task
-            .goal_pos
-            .ones()
-            .map(|b| fact(b, true, &mut state_facts))
+        let mut facts = FactIndex::new(task.model.width());
+        let pres: Vec<Vec<u32>> = task
+            .model
+            .actions()
+            .iter()
+            .map(|a| facts.literals(&a.pre_pos, &a.pre_neg))
             .collect();
-        goal.extend(
-            task.goal_neg
-                .ones()
-                .map(|b| fact(b, false, &mut state_facts)),
-        );
-        let (art_pre, art_goal) = (state_facts.len() as u32, state_facts.len() as u32 + 1);
+        let goal = facts.literals(&task.goal_pos, &task.goal_neg);
+        let (art_pre, art_goal) = (facts.len() as u32, facts.len() as u32 + 1);
         let mut ops = Vec::new();
         for (a, pre) in task.model.actions().iter().zip(pres) {
-            let mut eff: Vec<u32> = a.add.ones().map(|b| index[2 * b + 1]).collect();
+            let mut eff: Vec<u32> = a.add.ones().map(|b| facts.get(b, true)).collect();
             eff.extend(
                 a.del
                     .ones()
                     .filter(|&b| !a.add.get(b))
-                    .map(|b| index[2 * b]),
+                    .map(|b| facts.get(b, false)),
             );
             eff.retain(|&f| f != INF);
             if !eff.is_empty() {
+                let pre = or_artificial(pre, art_pre);
                 ops.push(RelaxedOp {
-                    pre: or_artificial(pre, art_pre),
+                    pre,
                     eff: dedup(eff),
                     cost: a.cost,
                 });
             }
         }
+        let pre = or_artificial(goal, art_pre);
         ops.push(RelaxedOp {
-            pre: or_artificial(goal, art_pre),
+            pre,
             eff: vec![art_goal],
             cost: 0,
         });
-        Self::link(state_facts.len() + 2, ops, state_facts, art_pre, art_goal)
+        Self::link(facts.len() + 2, ops, facts.state_facts, art_pre, art_goal)
     }
 
     fn link(
@@ -180,6 +159,53 @@ impl RelaxedTask {
                 }
             }
         }
+    }
+}
+
+/// Numbers the facts "bit j = v" in order of first mention.
+struct FactIndex {
+    index: Vec<u32>,
+    state_facts: Vec<(u32, u32, bool)>,
+}
+
+impl FactIndex {
+    fn new(width: usize) -> Self {
+        Self {
+            index: vec![INF; 2 * width],
+            state_facts: Vec::new(),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.state_facts.len()
+    }
+
+    /// The fact "bit = value", or `INF` if never mentioned.
+    fn get(&self, bit: usize, value: bool) -> u32 {
+        self.index[2 * bit + usize::from(value)]
+    }
+
+    /// The facts of the literals `pos` (true bits) and `neg` (false bits), numbering new ones.
+    fn literals(
+        &mut self,
+        pos: &crate::symbolic::BitState,
+        neg: &crate::symbolic::BitState,
+    ) -> Vec<u32> {
+        let lits: Vec<(usize, bool)> = pos
+            .ones()
+            .map(|b| (b, true))
+            .chain(neg.ones().map(|b| (b, false)))
+            .collect();
+        lits.into_iter()
+            .map(|(bit, value)| {
+                let slot = &mut self.index[2 * bit + usize::from(value)];
+                if *slot == INF {
+                    *slot = self.state_facts.len() as u32;
+                    self.state_facts.push((*slot, bit as u32, value));
+                }
+                *slot
+            })
+            .collect()
     }
 }
 
