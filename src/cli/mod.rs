@@ -5,6 +5,7 @@ mod data;
 mod demo;
 mod plan;
 mod progress;
+mod search;
 mod solve;
 mod train;
 

@@ -1,12 +1,12 @@
 //! `export`, `plan` and `eval`: from a trained run to PDDL, plans and tables.
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use anyhow::Context;
-use clap::{Args, ValueEnum};
+use clap::Args;
 
 use super::progress::bar;
+use super::search::SearchArgs;
 use super::train::DeviceArg;
 use crate::data::Dataset;
 use crate::model::workflow::device;
@@ -15,80 +15,8 @@ use crate::pipeline::actions::ActionModel;
 use crate::pipeline::eval::{evaluate, EvalOptions};
 use crate::pipeline::output::{write_run, PDDL_DOMAIN};
 use crate::pipeline::session::Session;
-use crate::search::{HeuristicKind, Limits, SearchConfig, Strategy};
 use crate::symbolic::{write_domain, write_problem};
 use crate::util::{create_dir, write_atomic};
-
-/// Heuristics for the built-in planner.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum HeuristicArg {
-    /// h = 0 (breadth-first by cost).
-    Blind,
-    /// Unsatisfied goal bits (not admissible: plans may be longer than optimal).
-    GoalCount,
-    /// h^max (admissible).
-    Hmax,
-    /// LM-cut (admissible, the strongest).
-    Lmcut,
-}
-
-impl From<HeuristicArg> for HeuristicKind {
-    fn from(h: HeuristicArg) -> Self {
-        match h {
-            HeuristicArg::Blind => HeuristicKind::Blind,
-            HeuristicArg::GoalCount => HeuristicKind::GoalCount,
-            HeuristicArg::Hmax => HeuristicKind::Hmax,
-            HeuristicArg::Lmcut => HeuristicKind::Lmcut,
-        }
-    }
-}
-
-/// Search settings shared by `plan` and `eval`.
-#[derive(Debug, Args)]
-pub struct SearchArgs {
-    /// Heuristic of the built-in A*.
-    #[arg(long, value_enum, default_value = "blind")]
-    pub heuristic: HeuristicArg,
-    /// Greedy best-first search instead of A* (faster, not optimal).
-    #[arg(long)]
-    pub greedy: bool,
-    /// Give up after this many seconds of search per problem.
-    #[arg(long, default_value_t = 60.0, value_name = "SECONDS")]
-    pub time_limit: f64,
-    /// Give up after this many expansions per problem.
-    #[arg(long, value_name = "N")]
-    pub max_expansions: Option<u64>,
-    /// Give up when the search's own data exceeds this many MiB.
-    #[arg(long, default_value_t = 4096, value_name = "MIB")]
-    pub memory_limit: usize,
-    /// Where to run the network.
-    #[arg(long, value_enum, default_value = "auto")]
-    pub device: DeviceArg,
-}
-
-impl SearchArgs {
-    fn config(&self) -> anyhow::Result<SearchConfig> {
-        if !(self.time_limit > 0.0 && self.time_limit.is_finite()) {
-            anyhow::bail!(
-                "--time-limit must be a positive number of seconds, not {}",
-                self.time_limit
-            );
-        }
-        Ok(SearchConfig {
-            strategy: if self.greedy {
-                Strategy::Greedy
-            } else {
-                Strategy::AStar
-            },
-            heuristic: self.heuristic.into(),
-            limits: Limits {
-                max_expansions: self.max_expansions,
-                max_time: Some(Duration::from_secs_f64(self.time_limit)),
-                max_memory_bytes: Some(self.memory_limit.saturating_mul(1 << 20)),
-            },
-        })
-    }
-}
 
 /// `latplan export`.
 #[derive(Debug, Args)]
@@ -130,6 +58,9 @@ pub struct PlanArgs {
     pub out: PathBuf,
     #[command(flatten)]
     pub search: SearchArgs,
+    /// Where to run the network.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub device: DeviceArg,
 }
 
 /// `latplan eval`.
@@ -152,6 +83,9 @@ pub struct EvalArgs {
     pub out: Option<PathBuf>,
     #[command(flatten)]
     pub search: SearchArgs,
+    /// Where to run the network.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub device: DeviceArg,
 }
 
 pub fn export(args: &ExportArgs) -> anyhow::Result<()> {
@@ -194,14 +128,14 @@ pub fn export(args: &ExportArgs) -> anyhow::Result<()> {
 }
 
 pub fn plan(args: &PlanArgs) -> anyhow::Result<()> {
-    let session = Session::open(&args.model, &device(args.search.device.into())?)?;
+    let session = Session::open(&args.model, &device(args.device.into())?)?;
     let init = session
         .read_picture(&args.init)
         .with_context(|| "--init".to_string())?;
     let goal = session
         .read_picture(&args.goal)
         .with_context(|| "--goal".to_string())?;
-    let solved = session.solve(&init, &goal, &args.search.config()?)?;
+    let solved = session.solve(&init, &goal, &args.search.config(None)?)?;
     let summary = write_run(&args.out, &session, &init, &goal, &solved, None)?;
     let s = &solved.stats;
     println!(
@@ -249,9 +183,9 @@ pub fn plan(args: &PlanArgs) -> anyhow::Result<()> {
 }
 
 pub fn eval(args: &EvalArgs) -> anyhow::Result<()> {
-    let session = Session::open(&args.model, &device(args.search.device.into())?)?;
+    let session = Session::open(&args.model, &device(args.device.into())?)?;
     let opts = EvalOptions {
-        search: args.search.config()?,
+        search: args.search.config(Some(60.0))?,
         noise: args.noise,
         seed: args.seed,
     };

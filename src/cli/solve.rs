@@ -3,50 +3,17 @@
 //! to a file as `(action args)` lines and `; cost = N (unit cost)`.
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::{bail, Context};
-use clap::{Args, ValueEnum};
+use clap::Args;
+
+use super::search::SearchArgs;
 
 use crate::pddl;
-use crate::search::{
-    search_task, HeuristicKind, LimitKind, Limits, Outcome, SearchConfig, SearchResult, Strategy,
-};
+use crate::search::{search_task, LimitKind, Limits, Outcome, SearchResult};
 use crate::symbolic::{write_domain, write_problem, StripsTask};
 use crate::util::write_atomic;
-
-/// The search algorithm.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum SearchArg {
-    /// A*: optimal plans with an admissible heuristic (blind, hmax, lmcut).
-    Astar,
-    /// Greedy best-first search: fast, plans not necessarily optimal.
-    Gbfs,
-}
-
-/// The heuristic.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum HeuristicArg {
-    /// 0 at the goal, 1 elsewhere (admissible).
-    Blind,
-    /// Unsatisfied goal literals (not admissible).
-    GoalCount,
-    /// h^max (admissible).
-    Hmax,
-    /// LM-cut (admissible, usually the strongest).
-    Lmcut,
-}
-
-impl From<HeuristicArg> for HeuristicKind {
-    fn from(h: HeuristicArg) -> Self {
-        match h {
-            HeuristicArg::Blind => Self::Blind,
-            HeuristicArg::GoalCount => Self::GoalCount,
-            HeuristicArg::Hmax => Self::Hmax,
-            HeuristicArg::Lmcut => Self::Lmcut,
-        }
-    }
-}
 
 /// `latplan solve`.
 #[derive(Debug, Args)]
@@ -55,21 +22,8 @@ pub struct SolveArgs {
     pub domain: PathBuf,
     /// The problem file.
     pub problem: PathBuf,
-    /// Search algorithm.
-    #[arg(long, value_enum, default_value = "astar")]
-    pub search: SearchArg,
-    /// Heuristic.
-    #[arg(long, short = 'H', value_enum, default_value = "lmcut")]
-    pub heuristic: HeuristicArg,
-    /// Stop after this many seconds of search.
-    #[arg(long, value_name = "SECONDS")]
-    pub max_time: Option<f64>,
-    /// Stop after this many expansions.
-    #[arg(long, value_name = "N")]
-    pub max_expansions: Option<u64>,
-    /// Stop when the search's states and tables exceed this many MiB.
-    #[arg(long, value_name = "MIB")]
-    pub max_memory: Option<u64>,
+    #[command(flatten)]
+    pub search: SearchArgs,
     /// Also write the grounded task as a bit-vector PDDL model (DIR/domain.pddl, DIR/problem.pddl).
     #[arg(long, value_name = "DIR")]
     pub export: Option<PathBuf>,
@@ -78,38 +32,9 @@ pub struct SolveArgs {
     pub plan_file: PathBuf,
 }
 
-impl SolveArgs {
-    /// The library's search configuration.
-    pub fn config(&self) -> anyhow::Result<SearchConfig> {
-        let max_time = match self.max_time {
-            Some(t) if !(t.is_finite() && t > 0.0) => {
-                bail!("--max-time must be a positive number of seconds, got {t}")
-            }
-            t => t.map(Duration::from_secs_f64),
-        };
-        let max_memory_bytes = self
-            .max_memory
-            .map(|m| usize::try_from(m.saturating_mul(1 << 20)).unwrap_or(usize::MAX));
-        let strategy = match self.search {
-            SearchArg::Astar => Strategy::AStar,
-            SearchArg::Gbfs => Strategy::Greedy,
-        };
-        let limits = Limits {
-            max_expansions: self.max_expansions,
-            max_time,
-            max_memory_bytes,
-        };
-        Ok(SearchConfig {
-            strategy,
-            heuristic: self.heuristic.into(),
-            limits,
-        })
-    }
-}
-
 /// Runs `latplan solve`.
 pub fn solve(args: &SolveArgs) -> anyhow::Result<()> {
-    let config = args.config()?;
+    let config = args.search.config(None)?;
     let start = Instant::now();
     let task = pddl::load_task(&args.domain, &args.problem)?;
     let grounding = start.elapsed();
