@@ -55,6 +55,20 @@ pub enum Rejection {
     Invalid(String),
 }
 
+impl Rejection {
+    /// `Ok` if `image` has the `expected` shape, else [`Rejection::WrongShape`].
+    pub fn check_shape(image: &Image, expected: Shape) -> Result<(), Rejection> {
+        if image.shape() == expected {
+            Ok(())
+        } else {
+            Err(Rejection::WrongShape {
+                got: image.shape(),
+                expected,
+            })
+        }
+    }
+}
+
 /// A problem's states: `init` is exactly `optimal` moves from `goal`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProblemStates {
@@ -153,17 +167,7 @@ pub trait Domain: Send + Sync {
         count: usize,
         rng: &mut Rng,
     ) -> Result<Vec<ProblemStates>, DomainError> {
-        let goal = self.goal();
-        let layer = search::layer_at(&goal, steps, |s| self.predecessors(s));
-        let starts = search::sample(layer, count, steps, rng)?;
-        Ok(starts
-            .into_iter()
-            .map(|init| ProblemStates {
-                init,
-                goal: goal.clone(),
-                optimal: steps,
-            })
-            .collect())
+        search::problems_before(&self.goal(), steps, count, rng, |s| self.predecessors(s))
     }
 
     /// Problems that belong to the world rather than to a distance, added

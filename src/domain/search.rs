@@ -5,7 +5,7 @@ use std::collections::{HashSet, VecDeque};
 
 use rand::seq::SliceRandom;
 
-use super::{Code, DomainError};
+use super::{Code, DomainError, ProblemStates};
 use crate::util::Rng;
 
 /// All states at breadth-first distance exactly `steps` from `root`, in
@@ -85,6 +85,31 @@ where
         layer = fresh;
     }
     None
+}
+
+/// Latplan's protocol: `count` problems to `goal` whose starts are drawn
+/// uniformly among the states exactly `steps` moves before it (breadth-first
+/// search backward along `predecessors`).
+pub fn problems_before<F>(
+    goal: &[u8],
+    steps: usize,
+    count: usize,
+    rng: &mut Rng,
+    predecessors: F,
+) -> Result<Vec<ProblemStates>, DomainError>
+where
+    F: FnMut(&[u8]) -> Vec<Code>,
+{
+    let layer = layer_at(goal, steps, predecessors);
+    let starts = sample(layer, count, steps, rng)?;
+    Ok(starts
+        .into_iter()
+        .map(|init| ProblemStates {
+            init,
+            goal: goal.to_vec(),
+            optimal: steps,
+        })
+        .collect())
 }
 
 /// Draws `count` distinct states from `layer` uniformly without replacement.

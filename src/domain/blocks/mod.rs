@@ -148,12 +148,7 @@ impl Domain for Blocks {
 
     /// Reads the blocks exactly; `distance` is to the jitter-free picture.
     fn parse(&self, image: &Image) -> Result<Parsed, Rejection> {
-        if image.shape() != self.shape() {
-            return Err(Rejection::WrongShape {
-                got: image.shape(),
-                expected: self.shape(),
-            });
-        }
+        Rejection::check_shape(image, self.shape())?;
         let world = parse::read(self.geometry, image)?;
         let distance = image
             .mean_abs_diff(&self.clean(&world))

@@ -125,12 +125,7 @@ impl Domain for Hanoi {
     }
 
     fn parse(&self, image: &Image) -> Result<Parsed, Rejection> {
-        if image.shape() != self.shape() {
-            return Err(Rejection::WrongShape {
-                got: image.shape(),
-                expected: self.shape(),
-            });
-        }
+        Rejection::check_shape(image, self.shape())?;
         let state = self.art.parse(image)?;
         let distance = image
             .mean_abs_diff(&self.art.render(&state))

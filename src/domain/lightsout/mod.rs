@@ -240,17 +240,8 @@ impl Domain for LightsOut {
         rng: &mut Rng,
     ) -> Result<Vec<ProblemStates>, DomainError> {
         if self.code_len() <= EXHAUSTIVE_CELLS {
-            let goal = self.goal();
-            let layer = super::search::layer_at(&goal, steps, |s| self.predecessors(s));
-            let starts = super::search::sample(layer, count, steps, rng)?;
-            return Ok(starts
-                .into_iter()
-                .map(|init| ProblemStates {
-                    init,
-                    goal: goal.clone(),
-                    optimal: steps,
-                })
-                .collect());
+            let predecessors = |s: &[u8]| self.predecessors(s);
+            return super::search::problems_before(&self.goal(), steps, count, rng, predecessors);
         }
         let starts = self.sample_at_distance(steps, count, rng)?;
         Ok(starts
@@ -268,12 +259,7 @@ impl Domain for LightsOut {
     }
 
     fn parse(&self, image: &Image) -> Result<Parsed, Rejection> {
-        if image.shape() != self.shape() {
-            return Err(Rejection::WrongShape {
-                got: image.shape(),
-                expected: self.shape(),
-            });
-        }
+        Rejection::check_shape(image, self.shape())?;
         let flat = match &self.twist {
             Some((_, inverse)) => inverse.apply(image),
             None => image.clone(),

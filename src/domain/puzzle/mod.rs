@@ -134,12 +134,7 @@ impl Domain for SlidingPuzzle {
     }
 
     fn parse(&self, image: &Image) -> Result<Parsed, Rejection> {
-        if image.shape() != self.shape() {
-            return Err(Rejection::WrongShape {
-                got: image.shape(),
-                expected: self.shape(),
-            });
-        }
+        Rejection::check_shape(image, self.shape())?;
         let state = self
             .matcher
             .match_grid(image, self.cfg.height, self.cfg.width, 0, 0)?;

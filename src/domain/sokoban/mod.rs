@@ -260,12 +260,7 @@ impl Domain for Sokoban {
     }
 
     fn parse(&self, image: &Image) -> Result<Parsed, Rejection> {
-        if image.shape() != self.shape() {
-            return Err(Rejection::WrongShape {
-                got: image.shape(),
-                expected: self.shape(),
-            });
-        }
+        Rejection::check_shape(image, self.shape())?;
         let board = self.art.parse(&self.level, image)?;
         let distance = image
             .mean_abs_diff(&self.art.render(&self.level, &board))
