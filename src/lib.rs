@@ -8,5 +8,8 @@ pub mod cli;
 pub mod data;
 pub mod domain;
 pub mod model;
+pub mod pddl;
 pub mod pipeline;
+pub mod search;
+pub mod symbolic;
 pub mod util;

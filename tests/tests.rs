@@ -4,4 +4,6 @@ mod util;
 
 mod data;
 
+mod domains;
 mod model;
+mod solve;

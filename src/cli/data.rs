@@ -68,9 +68,9 @@ pub struct GenerateArgs {
 pub struct ProblemsArgs {
     #[command(flatten)]
     pub domain: DomainArgs,
-    /// Optimal plan lengths, comma-separated.
-    #[arg(long, value_delimiter = ',', default_values_t = [7, 14])]
-    pub steps: Vec<usize>,
+    /// Optimal plan lengths, comma-separated [default: the preset's, e.g. 7,14].
+    #[arg(long, value_delimiter = ',')]
+    pub steps: Option<Vec<usize>>,
     /// Problems per length.
     #[arg(long, default_value_t = 20)]
     pub count: usize,
@@ -153,7 +153,7 @@ pub fn problems(args: &ProblemsArgs) -> anyhow::Result<()> {
     let preset = args.domain.preset()?;
     guard(&args.out, args.force, "problem set")?;
     let opts = ProblemOptions {
-        steps: args.steps.clone(),
+        steps: args.steps.clone().unwrap_or_else(|| preset.steps.clone()),
         count: args.count,
         seed: args.seed,
         noise: args.noise,

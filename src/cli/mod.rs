@@ -3,6 +3,7 @@
 
 mod data;
 mod progress;
+mod solve;
 mod train;
 
 use clap::{Parser, Subcommand};
@@ -40,6 +41,10 @@ pub enum Command {
     Encode(train::EncodeArgs),
     /// Draw the picture a trained model gives to bits.
     Decode(train::DecodeArgs),
+    /// Plan on PDDL files with A* or greedy search (writes the plan like Fast Downward).
+    Solve(solve::SolveArgs),
+    /// Check a plan file (from any planner) against a domain and problem.
+    Validate(solve::ValidateArgs),
 }
 
 /// Runs a parsed command line.
@@ -54,6 +59,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Report(args) => train::report(&args),
         Command::Encode(args) => train::encode(&args),
         Command::Decode(args) => train::decode(&args),
+        Command::Solve(args) => solve::solve(&args),
+        Command::Validate(args) => solve::validate(&args),
     }
 }
 

@@ -104,6 +104,8 @@ pub fn problems(
                 .map(|(i, p)| (format!("{steps:03}-{i:03}"), p)),
         );
     }
+    let extra = domain.extra_problems()?.into_iter().enumerate();
+    drawn.extend(extra.map(|(i, p)| (format!("solved-{i:03}"), p)));
     util::create_dir(out)?;
     progress.set_length(drawn.len() as u64);
     let mut render_rng = rng(opts.seed, stream::RENDER);

@@ -7,12 +7,15 @@
 //! light per cell, ...). The ground truth serves exactly two purposes: making
 //! training images and problems, and judging decoded plans (the parser).
 
+pub mod blocks;
 pub mod grid;
+pub mod hanoi;
 pub mod image;
 pub mod lightsout;
 pub mod preset;
 pub mod puzzle;
 pub mod search;
+pub mod sokoban;
 mod swirl;
 #[cfg(test)]
 mod tests;
@@ -92,8 +95,10 @@ pub enum DomainError {
 /// The object-safe face of every ground-truth world.
 ///
 /// Contract: `goal`, `random_state`, `successors` and `read` return codes of
-/// length `code_len()`; `parse(render(s)) == s` with distance 0 for every
-/// valid `s` and any render randomness; `format` and `read` round-trip.
+/// length `code_len()`; `parse(render(s)) == s` for every valid `s` and any
+/// render randomness, with distance 0 (worlds with per-image jitter, like
+/// Blocksworld, measure it to their jitter-free picture instead); `format`
+/// and `read` round-trip.
 pub trait Domain: Send + Sync {
     /// A short human name, e.g. "sliding puzzle 3×3 (digits)".
     fn describe(&self) -> String;
@@ -159,6 +164,13 @@ pub trait Domain: Send + Sync {
                 optimal: steps,
             })
             .collect())
+    }
+
+    /// Problems that belong to the world rather than to a distance, added
+    /// once to every problem set. None by default; Sokoban has one: from the
+    /// level's start to its nearest solved state (Latplan's "PDDL goal" instance).
+    fn extra_problems(&self) -> Result<Vec<ProblemStates>, DomainError> {
+        Ok(Vec::new())
     }
 
     /// True when `next` is one legal move from `state`.

@@ -8,8 +8,11 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use serde::{Deserialize, Serialize};
 
+use super::blocks::{Blocks, BlocksConfig};
+use super::hanoi::{Hanoi, HanoiConfig};
 use super::lightsout::{LightsOut, LightsOutConfig};
 use super::puzzle::{PuzzleConfig, SlidingPuzzle, TileSource};
+use super::sokoban::{Sokoban, SokobanConfig};
 use super::Domain;
 
 /// Built-in presets, `(name, TOML text)`, compiled from `domains/*.toml`.
@@ -37,6 +40,29 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "lightsout5-twisted",
         include_str!("../../domains/lightsout5-twisted.toml"),
     ),
+    ("blocks4", include_str!("../../domains/blocks4.toml")),
+    ("blocks5", include_str!("../../domains/blocks5.toml")),
+    (
+        "blocks4-flat",
+        include_str!("../../domains/blocks4-flat.toml"),
+    ),
+    ("hanoi4-4", include_str!("../../domains/hanoi4-4.toml")),
+    ("hanoi3-9", include_str!("../../domains/hanoi3-9.toml")),
+    ("hanoi4-9", include_str!("../../domains/hanoi4-9.toml")),
+    ("hanoi5-9", include_str!("../../domains/hanoi5-9.toml")),
+    (
+        "hanoi4-4-large",
+        include_str!("../../domains/hanoi4-4-large.toml"),
+    ),
+    ("sokoban6", include_str!("../../domains/sokoban6.toml")),
+    ("sokoban7", include_str!("../../domains/sokoban7.toml")),
+    ("sokoban7b", include_str!("../../domains/sokoban7b.toml")),
+    ("sokoban7x8", include_str!("../../domains/sokoban7x8.toml")),
+    ("sokoban8", include_str!("../../domains/sokoban8.toml")),
+    (
+        "sokoban7-large",
+        include_str!("../../domains/sokoban7-large.toml"),
+    ),
 ];
 
 /// A world and how it is drawn; `kind` selects the world.
@@ -47,6 +73,12 @@ pub enum DomainConfig {
     SlidingPuzzle(PuzzleConfig),
     /// n×n LightsOut, plain or twisted.
     LightsOut(LightsOutConfig),
+    /// Blocksworld.
+    Blocks(BlocksConfig),
+    /// Towers of Hanoi.
+    Hanoi(HanoiConfig),
+    /// A Sokoban level.
+    Sokoban(SokobanConfig),
 }
 
 impl DomainConfig {
@@ -56,13 +88,18 @@ impl DomainConfig {
         Ok(match self {
             DomainConfig::SlidingPuzzle(c) => Box::new(SlidingPuzzle::new(c)?),
             DomainConfig::LightsOut(c) => Box::new(LightsOut::new(c)?),
+            DomainConfig::Blocks(c) => Box::new(Blocks::new(c)?),
+            DomainConfig::Hanoi(c) => Box::new(Hanoi::new(c)?),
+            DomainConfig::Sokoban(c) => Box::new(Sokoban::new(c)?),
         })
     }
 
     /// Makes relative paths absolute against `base` (the preset file's folder).
     fn resolve_paths(&mut self, base: &Path) {
-        if let DomainConfig::SlidingPuzzle(c) = self {
-            c.tiles.resolve_paths(base);
+        match self {
+            DomainConfig::SlidingPuzzle(c) => c.tiles.resolve_paths(base),
+            DomainConfig::Sokoban(c) => c.resolve_paths(base),
+            DomainConfig::LightsOut(_) | DomainConfig::Hanoi(_) | DomainConfig::Blocks(_) => {}
         }
     }
 }
@@ -79,12 +116,20 @@ pub struct Preset {
     /// Default number of training transitions (Latplan's `num_examples`).
     #[serde(default = "default_transitions")]
     pub transitions: usize,
+    /// Default optimal plan lengths of problem sets (Latplan's 7 and 14;
+    /// smaller worlds such as Hanoi have no states 14 moves from the goal).
+    #[serde(default = "default_steps")]
+    pub steps: Vec<usize>,
     /// The world.
     pub domain: DomainConfig,
 }
 
 fn default_transitions() -> usize {
     5000
+}
+
+fn default_steps() -> Vec<usize> {
+    vec![7, 14]
 }
 
 impl Preset {

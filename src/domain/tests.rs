@@ -1,7 +1,7 @@
 //! Contract tests run on every domain and tile source: render/parse round
 //! trips, legal moves, rejections, sizes (Latplan's), text forms.
 
-use super::preset::{Preset, BUILTIN};
+use super::preset::{DomainConfig, Preset, BUILTIN};
 use super::puzzle::TileSource;
 use super::{Domain, Image, Rejection, Shape};
 use crate::util::rng;
@@ -57,9 +57,13 @@ fn assert_round_trips(name: &str, domain: &dyn Domain, samples: usize) {
             .parse(&img)
             .unwrap_or_else(|e| panic!("{name}: {e} for {}", domain.format(&s)));
         assert_eq!(parsed.state, s, "{name}: {}", domain.format(&s));
+        // Worlds with per-image jitter (Blocksworld) measure the distance to
+        // their jitter-free picture; all others render exactly their template.
+        let jittered = domain.render(&s, &mut rng(1, 1)) != domain.render(&s, &mut rng(2, 1));
+        let bound = if jittered { 0.2 } else { 1e-6 };
         assert!(
-            parsed.distance < 1e-6,
-            "{name}: clean rendering at distance {}",
+            parsed.distance < bound,
+            "{name}: rendering at distance {}",
             parsed.distance
         );
         assert_eq!(
@@ -113,6 +117,10 @@ fn image_sizes_are_latplans() {
         ("lightsout5", Shape::gray(45, 45)),
         ("lightsout5-twisted", Shape::gray(47, 47)),
         ("lightsout4", Shape::gray(36, 36)),
+        ("hanoi4-4", Shape::rgb(4, 16)),
+        ("hanoi5-9", Shape::rgb(5, 36)),
+        ("sokoban7", Shape::rgb(28, 28)),
+        ("blocks4", Shape::rgb(32, 48)),
     ];
     for (name, shape) in expect {
         let d = Preset::load(name).unwrap().domain.build().unwrap();
@@ -121,7 +129,7 @@ fn image_sizes_are_latplans() {
 }
 
 #[test]
-fn successors_are_legal_and_reversible() {
+fn successors_are_legal_and_predecessors_invert_them() {
     for (name, d) in builtin_domains() {
         let mut r = rng(9, 0);
         for _ in 0..50 {
@@ -129,8 +137,8 @@ fn successors_are_legal_and_reversible() {
             for t in d.successors(&s) {
                 assert!(d.is_move(&s, &t), "{name}");
                 assert!(
-                    d.successors(&t).contains(&s),
-                    "{name}: moves are reversible"
+                    d.predecessors(&t).contains(&s),
+                    "{name}: predecessors invert successors"
                 );
             }
         }
@@ -198,4 +206,32 @@ fn noise(shape: Shape) -> Image {
     use rand::Rng as _;
     let mut r = rng(11, 0);
     Image::from_vec(shape, (0..shape.len()).map(|_| r.random::<f32>()).collect()).unwrap()
+}
+
+/// The presets of the worlds whose defaults (`transitions`, `steps`) are
+/// sized to them: Blocksworld, Hanoi and Sokoban. (lightsout3 and puzzle3x2-digits have no
+/// 20 states at 14 or 7 moves; a `steps` line in their presets would fix that.)
+#[test]
+fn presets_make_their_default_data_and_problems() {
+    let worlds = builtin_domains()
+        .into_iter()
+        .map(|(name, d)| (Preset::load(&name).unwrap(), d));
+    for (preset, domain) in worlds.filter(|(p, _)| {
+        matches!(
+            p.domain,
+            DomainConfig::Hanoi(_) | DomainConfig::Sokoban(_) | DomainConfig::Blocks(_)
+        )
+    }) {
+        let name = &preset.name;
+        let pairs = domain
+            .sample_transitions(preset.transitions, &mut rng(1, 0))
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(pairs.len(), preset.transitions, "{name}");
+        for &steps in &preset.steps {
+            let problems = domain
+                .problems(steps, 20, &mut rng(1, 0))
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert!(problems.iter().all(|p| p.optimal == steps), "{name}");
+        }
+    }
 }

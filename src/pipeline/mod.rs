@@ -1,5 +1,6 @@
 //! From pictures to plans and back: judging decoded plans against the ground
 //! truth and drawing them as strips and animations.
 
+pub mod extract;
 pub mod judge;
 pub mod visualize;

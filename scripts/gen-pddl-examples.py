@@ -1,0 +1,167 @@
+#!/usr/bin/env python3
+"""Writes the example problems in pddl/ and the LightsOut domain.
+
+The domains of the 8-puzzle, Hanoi, Blocksworld and Sokoban are written by
+hand (pddl/*/domain.pddl). LightsOut needs one action schema per pattern of
+lights around the pressed cell (STRIPS has no conditional effects), so its
+domain is generated here. Run from the repository root:
+    python3 scripts/gen-pddl-examples.py
+"""
+import itertools
+import random
+
+
+def write(path, text):
+    with open(path, "w") as f:
+        f.write(text)
+
+
+def puzzle8(name, tiles, steps_note):
+    """tiles: 9 numbers row by row, 0 = blank; goal 0 1 2 / 3 4 5 / 6 7 8."""
+    pos = [f"p{r}{c}" for r in range(1, 4) for c in range(1, 4)]
+    adj = []
+    for r in range(3):
+        for c in range(3):
+            for dr, dc in ((0, 1), (1, 0), (0, -1), (-1, 0)):
+                rr, cc = r + dr, c + dc
+                if 0 <= rr < 3 and 0 <= cc < 3:
+                    adj.append(f"(adjacent {pos[3*r+c]} {pos[3*rr+cc]})")
+    init = [f"(blank {pos[i]})" if t == 0 else f"(at t{t} {pos[i]})" for i, t in enumerate(tiles)]
+    goal = [f"(at t{t} {pos[t]})" for t in range(1, 9)]
+    write(f"pddl/puzzle8/{name}.pddl", f"""; 8-puzzle, {steps_note}
+(define (problem {name}) (:domain puzzle8)
+  (:objects t1 t2 t3 t4 t5 t6 t7 t8 - tile {' '.join(pos)} - position)
+  (:init {' '.join(init)}
+         {' '.join(adj)})
+  (:goal (and {' '.join(goal)})))
+""")
+
+
+def hanoi(name, discs, pegs=3):
+    ds = [f"d{i}" for i in range(1, discs + 1)]  # d1 smallest
+    ps = [f"peg{i}" for i in range(1, pegs + 1)]
+    smaller = [f"(smaller {p} {d})" for p in ps for d in ds]
+    smaller += [f"(smaller {ds[j]} {ds[i]})" for i in range(discs) for j in range(i + 1, discs)]
+    init = [f"(on {ds[i]} {ds[i+1]})" for i in range(discs - 1)] + [f"(on {ds[-1]} {ps[0]})", f"(clear {ds[0]})"]
+    init += [f"(clear {p})" for p in ps[1:]]
+    goal = [f"(on {ds[i]} {ds[i+1]})" for i in range(discs - 1)] + [f"(on {ds[-1]} {ps[-1]})"]
+    write(f"pddl/hanoi/{name}.pddl", f"""; Towers of Hanoi, {discs} discs on {pegs} pegs: optimal plan {2**discs - 1 if pegs == 3 else '?'} moves
+(define (problem {name}) (:domain hanoi)
+  (:objects {' '.join(ps)} {' '.join(ds)})
+  (:init {' '.join(init)}
+         {' '.join(smaller)})
+  (:goal (and {' '.join(goal)})))
+""")
+
+
+def blocks(name, init_towers, goal_towers):
+    """towers: lists of blocks bottom to top."""
+    blocks = sorted(b for t in init_towers for b in t)
+
+    def facts(towers):
+        out = []
+        for t in towers:
+            out.append(f"(ontable {t[0]})")
+            out += [f"(on {t[i+1]} {t[i]})" for i in range(len(t) - 1)]
+            out.append(f"(clear {t[-1]})")
+        return out
+    write(f"pddl/blocksworld/{name}.pddl", f"""; Blocksworld, {len(blocks)} blocks
+(define (problem {name}) (:domain blocksworld)
+  (:objects {' '.join(blocks)} - block)
+  (:init {' '.join(facts(init_towers))})
+  (:goal (and {' '.join(facts(goal_towers))})))
+""")
+
+
+def sokoban(name, level):
+    rows = level.strip("\n").split("\n")
+    floor = {}
+    for r, row in enumerate(rows):
+        for c, ch in enumerate(row):
+            if ch != "#":
+                floor[(r, c)] = f"c{r}-{c}"
+    dirs = {"up": (-1, 0), "down": (1, 0), "left": (0, -1), "right": (0, 1)}
+    adj = [f"(adjacent {n} {floor[(r+dr, c+dc)]} {d})" for (r, c), n in floor.items()
+           for d, (dr, dc) in dirs.items() if (r + dr, c + dc) in floor]
+    init, goal = [], []
+    for (r, c), n in floor.items():
+        ch = rows[r][c]
+        if ch in "@+":
+            init.append(f"(player {n})")
+        if ch in "$*":
+            init.append(f"(box {n})")
+        if ch in ".*+":
+            goal.append(f"(box {n})")
+    level_text = "\n".join(f";   {row}" for row in rows)
+    write(f"pddl/sokoban/{name}.pddl", f"""; Sokoban level (# wall, @ player, $ box, . goal, * box on goal):
+{level_text}
+(define (problem {name}) (:domain sokoban)
+  (:objects {' '.join(floor.values())} - location)
+  (:init {' '.join(init)}
+         {' '.join(adj)})
+  (:goal (and {' '.join(goal)})))
+""")
+
+
+def lightsout_domain():
+    schemas = []
+    for k in (2, 3, 4):
+        cells = ["?c"] + [f"?n{i}" for i in range(1, k + 1)]
+        for pattern in itertools.product((0, 1), repeat=k + 1):
+            bits = "".join(map(str, pattern))
+            pre = [f"(on {x})" if b else f"(not (on {x}))" for x, b in zip(cells, pattern)]
+            eff = [f"(not (on {x}))" if b else f"(on {x})" for x, b in zip(cells, pattern)]
+            schemas.append(f"""  (:action press{k}-{bits}
+    :parameters ({' '.join(cells)} - cell)
+    :precondition (and (neighbours{k} {' '.join(cells)}) {' '.join(pre)})
+    :effect (and {' '.join(eff)}))""")
+    preds = " ".join(f"(neighbours{k} ?c {' '.join(f'?n{i}' for i in range(1, k + 1))} - cell)" for k in (2, 3, 4))
+    write("pddl/lightsout/domain.pddl", f"""; LightsOut, generated by scripts/gen-pddl-examples.py. Pressing a cell
+; toggles it and its 2, 3 or 4 neighbours; STRIPS has no conditional effects,
+; so there is one schema per neighbour count and pattern of lights (on = 1).
+(define (domain lightsout)
+  (:requirements :strips :typing :negative-preconditions)
+  (:types cell)
+  (:predicates (on ?c - cell) {preds})
+{chr(10).join(schemas)})
+""")
+
+
+def lightsout(name, n, presses):
+    cell = lambda r, c: f"x{r}-{c}"
+    on = set()
+    for (r, c) in presses:
+        for dr, dc in ((0, 0), (1, 0), (-1, 0), (0, 1), (0, -1)):
+            if 0 <= r + dr < n and 0 <= c + dc < n:
+                on ^= {(r + dr, c + dc)}
+    nbrs = []
+    for r in range(n):
+        for c in range(n):
+            ns = [cell(r + dr, c + dc) for dr, dc in ((-1, 0), (1, 0), (0, -1), (0, 1)) if 0 <= r + dr < n and 0 <= c + dc < n]
+            nbrs.append(f"(neighbours{len(ns)} {cell(r, c)} {' '.join(ns)})")
+    cells = " ".join(cell(r, c) for r in range(n) for c in range(n))
+    write(f"pddl/lightsout/{name}.pddl", f"""; LightsOut {n}x{n}, lit by pressing {len(presses)} cells: all lights must go off
+(define (problem {name}) (:domain lightsout)
+  (:objects {cells} - cell)
+  (:init {' '.join(f'(on {cell(r, c)})' for r, c in sorted(on))}
+         {' '.join(nbrs)})
+  (:goal (and {' '.join(f'(not (on {cell(r, c)}))' for r in range(n) for c in range(n))})))
+""")
+
+
+if __name__ == "__main__":
+    puzzle8("p01", [1, 2, 5, 3, 4, 0, 6, 7, 8], "3 moves from the goal")
+    puzzle8("p02", [3, 1, 2, 6, 4, 5, 7, 8, 0], "4 moves from the goal")
+    puzzle8("p03", [8, 6, 7, 2, 5, 4, 3, 0, 1], "27 moves from the goal")
+    hanoi("p01", 3)
+    hanoi("p02", 5)
+    hanoi("p03", 6, pegs=4)
+    blocks("p01", [["a", "b", "c"]], [["c", "b", "a"]])
+    blocks("p02", [["a", "c"], ["b", "d"]], [["d", "c", "b", "a"]])
+    blocks("p03", [["e", "a", "c"], ["b", "f", "d"]], [["a", "b", "c", "d", "e", "f"]])
+    sokoban("p01", "#######\n#.   .#\n# $$  #\n#  @  #\n#######")
+    sokoban("p02", "########\n#   #  #\n# $  $ #\n#.# @ .#\n#      #\n########")
+    lightsout_domain()
+    lightsout("p01", 3, [(0, 0), (1, 1)])
+    lightsout("p02", 4, [(0, 1), (2, 2), (3, 0), (1, 3)])
+    lightsout("p03", 5, [(0, 0), (2, 2), (4, 1)])

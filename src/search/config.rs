@@ -1,0 +1,41 @@
+//! One entry point for running a configured search on a [`StripsTask`]: the
+//! heuristic choice is matched here, once, so each search is monomorphized.
+
+use super::heuristics::{Blind, GoalCount, HMax, HeuristicKind, LmCut};
+use super::{best_first, BitSpace, Limits, SearchResult, Strategy};
+use crate::symbolic::StripsTask;
+
+/// What search to run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SearchConfig {
+    /// A* or greedy best-first.
+    pub strategy: Strategy,
+    /// The heuristic.
+    pub heuristic: HeuristicKind,
+    /// Resource limits.
+    pub limits: Limits,
+}
+
+impl Default for SearchConfig {
+    /// A* with LM-cut and no limits.
+    fn default() -> Self {
+        Self {
+            strategy: Strategy::AStar,
+            heuristic: HeuristicKind::Lmcut,
+            limits: Limits::default(),
+        }
+    }
+}
+
+/// Runs the configured search on `task`. Plan operator ids are action indices
+/// of `task.model`.
+pub fn search_task(task: &StripsTask, config: &SearchConfig) -> SearchResult {
+    let space = BitSpace::new(task);
+    let (strategy, limits) = (config.strategy, config.limits);
+    match config.heuristic {
+        HeuristicKind::Blind => best_first(&space, &mut Blind::new(task), strategy, limits),
+        HeuristicKind::GoalCount => best_first(&space, &mut GoalCount::new(task), strategy, limits),
+        HeuristicKind::Hmax => best_first(&space, &mut HMax::new(task), strategy, limits),
+        HeuristicKind::Lmcut => best_first(&space, &mut LmCut::new(task), strategy, limits),
+    }
+}

@@ -1,0 +1,117 @@
+//! The LM-cut heuristic (Helmert & Domshlak, ICAPS 2009), following Fast
+//! Downward's `lm_cut_landmarks.cc`: repeatedly compute h^max, find the goal
+//! zone (facts reaching the goal through zero-cost supporters), cut the
+//! operators that enter it from the facts reachable before it, add the
+//! cheapest cut cost to h and subtract it from every cut operator.
+
+use super::super::Heuristic;
+use super::relaxed::{HmaxWork, RelaxedTask, INF};
+use crate::symbolic::StripsTask;
+
+/// The LM-cut heuristic.
+#[derive(Clone, Debug)]
+pub struct LmCut {
+    task: RelaxedTask,
+    costs: Vec<u32>,
+    work: HmaxWork,
+    goal_zone: Vec<bool>,
+    reached: Vec<bool>,
+    queue: Vec<u32>,
+    cut: Vec<u32>,
+}
+
+impl LmCut {
+    /// LM-cut for `task`.
+    pub fn new(task: &StripsTask) -> Self {
+        let task = RelaxedTask::new(task);
+        Self {
+            costs: Vec::new(),
+            work: HmaxWork::default(),
+            goal_zone: Vec::new(),
+            reached: Vec::new(),
+            queue: Vec::new(),
+            cut: Vec::new(),
+            task,
+        }
+    }
+
+    /// Marks the facts that reach the artificial goal through zero-cost
+    /// operators along h^max supporters.
+    fn mark_goal_zone(&mut self) {
+        self.goal_zone.clear();
+        self.goal_zone.resize(self.task.facts, false);
+        self.queue.clear();
+        self.queue.push(self.task.art_goal);
+        self.goal_zone[self.task.art_goal as usize] = true;
+        while let Some(f) = self.queue.pop() {
+            for &op in &self.task.achievers[f as usize] {
+                let s = self.work.supporter[op as usize];
+                if self.costs[op as usize] == 0 && s != INF && !self.goal_zone[s as usize] {
+                    self.goal_zone[s as usize] = true;
+                    self.queue.push(s);
+                }
+            }
+        }
+    }
+
+    /// Collects into `cut` the operators, triggered by their supporter from a
+    /// fact reachable without entering the goal zone, that have an effect in it.
+    fn find_cut(&mut self, state: &[u64]) {
+        self.reached.clear();
+        self.reached.resize(self.task.facts, false);
+        self.queue.clear();
+        self.cut.clear();
+        for &(f, bit, value) in &self.task.state_facts {
+            if (state[bit as usize / 64] >> (bit % 64) & 1 == 1) == value {
+                self.reached[f as usize] = true;
+                self.queue.push(f);
+            }
+        }
+        self.reached[self.task.art_pre as usize] = true;
+        self.queue.push(self.task.art_pre);
+        while let Some(f) = self.queue.pop() {
+            for &op in &self.task.precondition_of[f as usize] {
+                if self.work.supporter[op as usize] != f {
+                    continue;
+                }
+                let effects = &self.task.ops[op as usize].eff;
+                if effects.iter().any(|&e| self.goal_zone[e as usize]) {
+                    self.cut.push(op);
+                    continue;
+                }
+                for &e in effects {
+                    if !self.reached[e as usize] {
+                        self.reached[e as usize] = true;
+                        self.queue.push(e);
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl Heuristic for LmCut {
+    fn estimate(&mut self, state: &[u64]) -> Option<u32> {
+        self.costs.clear();
+        self.costs.extend(self.task.ops.iter().map(|o| o.cost));
+        let mut total: u32 = 0;
+        loop {
+            let goal = self.task.hmax(state, &self.costs, &mut self.work, false);
+            if goal == INF {
+                return None;
+            }
+            if goal == 0 {
+                return Some(total);
+            }
+            self.mark_goal_zone();
+            self.find_cut(state);
+            let Some(m) = self.cut.iter().map(|&op| self.costs[op as usize]).min() else {
+                return Some(total);
+            };
+            total = total.saturating_add(m);
+            for &op in &self.cut {
+                self.costs[op as usize] -= m;
+            }
+        }
+    }
+}
