@@ -213,7 +213,11 @@ impl Preset {
             tau_max: 5.0,
             tau_min: 0.5,
             batch,
-            lr: if self == Preset::Tiny { 2e-3 } else { 1e-3 },
+            lr: match self {
+                Preset::Tiny => 5e-3,
+                Preset::CpuMlp | Preset::CpuMlpAma4 => 3e-3,
+                Preset::Conv | Preset::ConvAma4 => 1e-3,
+            },
             optimizer: if gpu {
                 OptimizerKind::Radam
             } else {

@@ -272,7 +272,10 @@ pub fn resume(
     }
     let norm = run.read_normalization(&cfg, device)?;
     let mut session = Session::new(&cfg.model, &cfg.train, norm, device)?;
-    read_checkpoint(&run, &mut session)?;
+    // Killed before the first epoch ended: start over, which is what the run would have done.
+    if run.checkpoint().exists() {
+        read_checkpoint(&run, &mut session)?;
+    }
     fit(&mut session, &data.pairs, &data.split, observer, &mut |s| {
         write_checkpoint(&run, s)
     })
