@@ -262,3 +262,43 @@ fn bad_inputs(sb: &Sandbox) {
     ]);
     assert!(sb.path("pddl/domain.pddl").is_file() && sb.path("pddl/problem.pddl").is_file());
 }
+
+#[test]
+fn demo_runs_every_stage_and_says_where_things_are() {
+    let sb = Sandbox::new();
+    let out = sb.ok(&[
+        "demo",
+        "--domain",
+        "lightsout3",
+        "--preset",
+        "tiny",
+        "--epochs",
+        "3",
+        "-n",
+        "300",
+        "--steps",
+        "2",
+        "--out",
+        "demo",
+        "--device",
+        "cpu",
+    ]);
+    for stage in ["[1/4]", "[2/4]", "[3/4]", "[4/4]", "PDDL:", "model:"] {
+        assert!(out.contains(stage), "{stage} missing:\n{out}");
+    }
+    for file in [
+        "data/manifest.json",
+        "run/actions.json",
+        "problems/manifest.json",
+        "plan/domain.pddl",
+        "plan/summary.json",
+    ] {
+        assert!(sb.path("demo").join(file).is_file(), "{file} missing");
+    }
+    let found = json(&sb, "demo/plan/summary.json")["length"].is_u64();
+    assert_eq!(
+        out.contains("pictures:"),
+        found,
+        "pictures are listed exactly when a plan exists:\n{out}"
+    );
+}

@@ -88,11 +88,14 @@ pub fn demo(args: &DemoArgs) -> anyhow::Result<()> {
     println!("[4/4] planning from its pictures …");
     let verdict = plan_first(&run, &probs, &plan, &dev)?;
     println!("\n{verdict}");
-    println!(
-        "pictures: {}  {}",
-        plan.join("plan.png").display(),
-        plan.join("plan.gif").display()
-    );
+    if plan.join("plan.png").is_file() {
+        println!(
+            "pictures: {}  {}",
+            plan.join("plan.png").display(),
+            plan.join("plan.gif").display()
+        );
+    }
+    println!("problem:  {} (init.png, goal.png)", probs.display());
     println!(
         "PDDL:     {}  {}",
         plan.join("domain.pddl").display(),
