@@ -34,7 +34,13 @@ pub fn device(choice: DeviceChoice) -> anyhow::Result<Device> {
         DeviceChoice::Cuda => Device::new_cuda(0).context(
             "cannot use CUDA (build with `--features cuda` on a machine with an NVIDIA GPU)",
         ),
-        DeviceChoice::Auto if candle_core::utils::cuda_is_available() => Ok(Device::new_cuda(0)?),
+        DeviceChoice::Auto if candle_core::utils::cuda_is_available() => Ok(Device::new_cuda(0)
+            .unwrap_or_else(|e| {
+                eprintln!(
+                    "latplan: CUDA is compiled in but no GPU can be used ({e}); using the CPU"
+                );
+                Device::Cpu
+            })),
         DeviceChoice::Auto => Ok(Device::Cpu),
     }
 }
