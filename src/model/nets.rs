@@ -45,6 +45,28 @@ pub fn dropout(x: &Tensor, p: f32, pass: &mut Pass) -> Result<Tensor> {
     }
 }
 
+/// Dense blocks of the given widths after an input of `inputs` features,
+/// named `blocks.0`, `blocks.1`, …; returns them and the last width.
+fn dense_stack<'a>(
+    inputs: usize,
+    widths: impl Iterator<Item = &'a usize>,
+    dropout: f32,
+    vb: &VarBuilder,
+) -> Result<(Vec<DenseBlock>, usize)> {
+    let mut blocks = Vec::new();
+    let mut width = inputs;
+    for (i, &h) in widths.enumerate() {
+        blocks.push(DenseBlock::new(
+            width,
+            h,
+            dropout,
+            vb.pp(format!("blocks.{i}")),
+        )?);
+        width = h;
+    }
+    Ok((blocks, width))
+}
+
 /// Latplan's batch norm: PyTorch defaults (momentum 0.1, ε 1e-5), affine.
 pub fn bn(features: usize, vb: VarBuilder) -> Result<BatchNorm> {
     batch_norm(features, BatchNormConfig::default(), vb)
@@ -106,17 +128,7 @@ impl Encoder {
         let s = cfg.shape;
         match &cfg.arch {
             Arch::Mlp { hidden } => {
-                let mut blocks = Vec::new();
-                let mut width = s.len();
-                for (i, &h) in hidden.iter().enumerate() {
-                    blocks.push(DenseBlock::new(
-                        width,
-                        h,
-                        cfg.dropout,
-                        vb.pp(format!("blocks.{i}")),
-                    )?);
-                    width = h;
-                }
+                let (blocks, width) = dense_stack(s.len(), hidden.iter(), cfg.dropout, &vb)?;
                 Ok(Encoder::Mlp {
                     blocks,
                     logits: linear(width, cfg.bits, vb.pp("logits"))?,
@@ -210,17 +222,7 @@ impl Decoder {
         let input_bn = bn(cfg.bits, vb.pp("input_bn"))?;
         match &cfg.arch {
             Arch::Mlp { hidden } => {
-                let mut blocks = Vec::new();
-                let mut width = cfg.bits;
-                for (i, &h) in hidden.iter().rev().enumerate() {
-                    blocks.push(DenseBlock::new(
-                        width,
-                        h,
-                        cfg.dropout,
-                        vb.pp(format!("blocks.{i}")),
-                    )?);
-                    width = h;
-                }
+                let (blocks, width) = dense_stack(cfg.bits, hidden.iter().rev(), cfg.dropout, &vb)?;
                 Ok(Decoder::Mlp {
                     input_bn,
                     blocks,
