@@ -21,30 +21,13 @@ fn generated_pairs_are_legal_moves_and_pictures_match_states() {
             "generate", "-d", preset, "-n", "200", "--seed", "5", "--out", preset,
         ]);
         let ds = Dataset::load(&sb.path(preset)).unwrap();
-        let domain = ds.manifest.domain.build().unwrap();
         assert_eq!(ds.len(), 200);
         assert_eq!(
             ds.manifest.split.train + ds.manifest.split.val + ds.manifest.split.test,
             200
         );
         assert_eq!(ds.manifest.split.train, 180);
-        for i in 0..ds.len() {
-            let (pre, suc) = (ds.pre_code(i), ds.suc_code(i));
-            assert!(
-                domain.is_move(&pre, &suc),
-                "{preset} pair {i} is no legal move"
-            );
-            assert_eq!(
-                domain.parse(&ds.pre_image(i)).unwrap().state,
-                pre,
-                "{preset} pre {i}"
-            );
-            assert_eq!(
-                domain.parse(&ds.suc_image(i)).unwrap().state,
-                suc,
-                "{preset} suc {i}"
-            );
-        }
+        crate::util::assert_pairs_are_legal_moves(&ds, preset);
     }
 }
 

@@ -57,3 +57,28 @@ impl Sandbox {
         err
     }
 }
+
+/// Asserts that every pair of `ds` is a legal move of its domain and that
+/// both pictures parse to the stored true states (`label` names the dataset).
+pub fn assert_pairs_are_legal_moves(ds: &latplan::data::Dataset, label: &str) {
+    let domain = ds
+        .manifest
+        .domain
+        .build()
+        .expect("the dataset's domain builds");
+    for i in 0..ds.len() {
+        let (pre, suc) = (ds.pre_code(i), ds.suc_code(i));
+        assert!(
+            domain.is_move(&pre, &suc),
+            "{label} pair {i} is no legal move"
+        );
+        let read = |img| {
+            domain
+                .parse(&img)
+                .map(|p| p.state)
+                .map_err(|e| e.to_string())
+        };
+        assert_eq!(read(ds.pre_image(i)), Ok(pre), "{label} pre {i}");
+        assert_eq!(read(ds.suc_image(i)), Ok(suc), "{label} suc {i}");
+    }
+}
