@@ -75,6 +75,7 @@ pub fn demo(args: &DemoArgs) -> anyhow::Result<()> {
         epochs: args.epochs,
         seed: args.seed,
         resume: false,
+        overrides: Vec::new(),
     };
     train_and_extract(&data, &run, &opts, &dev)?;
     println!("[3/4] drawing a {}-step problem …", args.steps);

@@ -91,6 +91,11 @@ pub struct TrainArgs {
     /// other processes running, two threads measured up to 5× slower than one.
     #[arg(long, default_value_t = 1)]
     pub threads: usize,
+    /// Change one setting of the preset (repeatable), e.g. `--set train.lr=0.003`,
+    /// `--set model.bits=64`, `--set model.arch.hidden=[800]`; the keys are those
+    /// of a run's config.json under `model` and `train`.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub overrides: Vec<String>,
 }
 
 /// `latplan report`.
@@ -197,6 +202,10 @@ fn print_quality(q: &QualityReport) {
         100.0 * q.successor_image
     );
     println!(
+        "  some label gives the exact successor:                    {:.2}%",
+        100.0 * q.successor_any_label
+    );
+    println!(
         "  action labels used:                                      {}",
         q.actions_used
     );
@@ -216,6 +225,7 @@ pub fn train(args: &TrainArgs) -> anyhow::Result<()> {
         epochs: args.epochs,
         seed: args.seed,
         resume: args.resume,
+        overrides: args.overrides.clone(),
     };
     train_and_extract(&args.data, &args.out, &opts, &device)
 }
@@ -237,10 +247,9 @@ pub fn train_and_extract(
                 .epochs
         }
         (false, None) => {
-            opts.preset
-                .configs(crate::domain::Shape::gray(1, 1), 0)
-                .1
-                .epochs
+            let shape = crate::domain::Shape::gray(1, 1);
+            workflow::configure(opts.preset, shape, 0, None, &opts.overrides)
+                .map_or(0, |(_, t)| t.epochs)
         }
     };
     let mut progress = Progress { bar: None, epochs };

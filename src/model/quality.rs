@@ -52,6 +52,10 @@ pub struct QualityReport {
     pub successor: f64,
     /// Share of pairs whose `decode(APPLY(z0, a))` parses to the true successor.
     pub successor_image: f64,
+    /// Share of pairs for which *some* label gives `APPLY(z0, a) == z1`: the gap to
+    /// `successor` is the action encoder's fault, the rest the effects' or the encoding's.
+    #[serde(default)]
+    pub successor_any_label: f64,
     /// Distinct action labels `action_of` chose on these pairs.
     pub actions_used: usize,
     /// Share of images whose bits are unchanged under pixel noise of [`STABILITY_NOISE`].
@@ -74,6 +78,25 @@ fn parsed_share(domain: &dyn Domain, decoded: &[Image], truth: impl Fn(usize) ->
         .filter(|(i, im)| domain.parse(im).is_ok_and(|p| p.state == truth(*i)))
         .count();
     ok as f64 / decoded.len().max(1) as f64
+}
+
+/// Share of pairs `(z0, z1)` with some label `a` such that `APPLY(z0, a) == z1`,
+/// using APPLY's STRIPS form: add = APPLY(0⃗, a), delete = ¬APPLY(1⃗, a).
+fn reachable_share(model: &Model, z0: &[Vec<u8>], z1: &[Vec<u8>]) -> anyhow::Result<f64> {
+    let labels: Vec<usize> = (0..model.actions()).collect();
+    let bits = model.bits();
+    let add = model.apply(&vec![vec![0u8; bits]; labels.len()], &labels)?;
+    let keep = model.apply(&vec![vec![1u8; bits]; labels.len()], &labels)?;
+    let hit = z0
+        .iter()
+        .zip(z1)
+        .filter(|(s, t)| {
+            add.iter()
+                .zip(&keep)
+                .any(|(a, k)| (0..bits).all(|j| (a[j] | (s[j] & k[j])) == t[j]))
+        })
+        .count();
+    Ok(hit as f64 / z0.len().max(1) as f64)
 }
 
 /// Measures `model` on the transitions in `range`, judged by `domain`.
@@ -100,6 +123,7 @@ pub fn assess(
     let y2 = model.decode(&z2)?;
     let successor_image = parsed_share(domain, &y2, |i| states.code(start + i, true).to_vec());
     let used: BTreeSet<usize> = actions.iter().copied().collect();
+    let any_label = reachable_share(model, &z0, &z1)?;
     let mut r = rng(seed, STREAM_STABILITY);
     let noisy: Vec<Image> = x0
         .iter()
@@ -117,6 +141,7 @@ pub fn assess(
         reconstruction: (r0 + r1) / 2.0,
         successor: exact as f64 / n,
         successor_image,
+        successor_any_label: any_label,
         actions_used: used.len(),
         stability: stable as f64 / n,
         stability_noise: STABILITY_NOISE,

@@ -215,6 +215,7 @@ fn tiny_training_run_learns_the_3x2_puzzle() {
         epochs: Some(20),
         seed: 1,
         resume: false,
+        overrides: Vec::new(),
     };
     let run = tmp.path().join("run");
     let started = std::time::Instant::now();

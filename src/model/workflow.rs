@@ -7,7 +7,7 @@ use std::path::Path;
 use anyhow::{bail, Context};
 use candle_core::Device;
 
-use super::config::Preset;
+use super::config::{ModelConfig, Preset, TrainConfig};
 use super::data::Pairs;
 use super::infer::Model;
 use super::quality::{assess, QualityReport, TrueStates};
@@ -69,6 +69,54 @@ pub struct TrainOptions {
     pub seed: u64,
     /// Continue the run in the output directory from its last checkpoint.
     pub resume: bool,
+    /// `key=value` settings over the preset, e.g. `train.lr=0.003`, `model.bits=64`
+    /// (see [`configure`]).
+    pub overrides: Vec<String>,
+}
+
+/// The model and training configuration of a new run: the preset's for images of
+/// `shape`, then `epochs` (the annealing window shrinks to at most 2/3 of it),
+/// then every `key=value` of `overrides`, where `key` is `model.<field>` or
+/// `train.<field>` (nested fields with more dots, e.g. `model.arch.hidden`) and
+/// `value` is JSON (`0.003`, `[800]`, `"adam"`) or a bare word taken as a string.
+pub fn configure(
+    preset: Preset,
+    shape: crate::domain::Shape,
+    seed: u64,
+    epochs: Option<usize>,
+    overrides: &[String],
+) -> anyhow::Result<(ModelConfig, TrainConfig)> {
+    let (model, mut train) = preset.configs(shape, seed);
+    if let Some(e) = epochs {
+        train.anneal_epochs = train.anneal_epochs.min(e * 2 / 3);
+        train.epochs = e;
+    }
+    let mut value = serde_json::json!({ "model": model, "train": train });
+    for o in overrides {
+        let (key, raw) = o
+            .split_once('=')
+            .with_context(|| format!("--set {o}: expected KEY=VALUE, e.g. train.lr=0.003"))?;
+        let new: serde_json::Value =
+            serde_json::from_str(raw).unwrap_or_else(|_| serde_json::Value::String(raw.into()));
+        let mut slot = &mut value;
+        for part in key.split('.') {
+            slot = slot.get_mut(part).with_context(|| {
+                format!(
+                    "--set {o}: `{key}` is not a setting (keys look like model.beta_d, \
+                     train.lr, model.arch.hidden; see config.json of a run)"
+                )
+            })?;
+        }
+        *slot = new;
+    }
+    let model: ModelConfig = serde_json::from_value(value["model"].clone())
+        .context("--set: a model setting has the wrong type")?;
+    let train: TrainConfig = serde_json::from_value(value["train"].clone())
+        .context("--set: a training setting has the wrong type")?;
+    if model.shape != shape {
+        bail!("--set: model.shape is the dataset's image size and cannot be changed");
+    }
+    Ok((model, train))
 }
 
 /// Which part of the dataset to measure on.
@@ -142,11 +190,13 @@ pub fn train(
         check_same_domain(&RunDir::new(out).read_config()?, &ds, out)?;
         resume(out, opts.epochs, &td, device, observer)?
     } else {
-        let (model, mut train) = opts.preset.configs(m.shape, opts.seed);
-        if let Some(e) = opts.epochs {
-            train.anneal_epochs = train.anneal_epochs.min(e * 2 / 3);
-            train.epochs = e;
-        }
+        let (model, train) = configure(
+            opts.preset,
+            m.shape,
+            opts.seed,
+            opts.epochs,
+            &opts.overrides,
+        )?;
         let cfg = RunConfig {
             format_version: FORMAT_VERSION,
             model,
