@@ -238,20 +238,13 @@ pub fn train_and_extract(
     opts: &TrainOptions,
     device: &Device,
 ) -> anyhow::Result<()> {
-    let epochs = match (opts.resume, opts.epochs) {
-        (_, Some(e)) => e,
-        (true, None) => {
-            crate::model::run::RunDir::new(out)
-                .read_config()?
-                .train
-                .epochs
-        }
-        (false, None) => {
-            let shape = crate::domain::Shape::gray(1, 1);
-            workflow::configure(opts.preset, shape, 0, None, &opts.overrides)
-                .map_or(0, |(_, t)| t.epochs)
-        }
+    let schedule = if opts.resume {
+        crate::model::run::RunDir::new(out).read_config()?.train
+    } else {
+        let shape = crate::domain::Shape::gray(1, 1);
+        workflow::configure(opts.preset, shape, 0, None, &opts.overrides)?.1
     };
+    let epochs = opts.epochs.unwrap_or(schedule.epochs) + schedule.refine_epochs;
     let mut progress = Progress { bar: None, epochs };
     let (report, quality) = workflow::train(data, out, opts, device, &mut progress)?;
     if let Some(bar) = &progress.bar {

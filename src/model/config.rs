@@ -107,9 +107,24 @@ pub struct TrainConfig {
     pub clip_norm: f64,
     /// Seed of every random choice.
     pub seed: u64,
+    /// Epochs after `epochs` that train only the action networks (action encoder,
+    /// APPLY, the action priors and, for AMA4+, REGRESS) on the hard codes of the
+    /// now frozen encoder: the bits the planner will see (see `docs/model.md`).
+    #[serde(default)]
+    pub refine_epochs: usize,
 }
 
 impl TrainConfig {
+    /// Joint epochs plus action-refinement epochs.
+    pub fn total_epochs(&self) -> usize {
+        self.epochs + self.refine_epochs
+    }
+
+    /// True when `epoch` (from 0) belongs to the action-refinement phase.
+    pub fn is_refinement(&self, epoch: usize) -> bool {
+        epoch >= self.epochs
+    }
+
     /// Latplan's temperature at the start of `epoch`:
     /// `max(τ_min, τ_max·exp(−ln(τ_max/τ_min)/anneal·epoch))`.
     pub fn temperature(&self, epoch: usize) -> f64 {
@@ -225,6 +240,11 @@ impl Preset {
             },
             clip_norm: if gpu { 0.1 } else { 1.0 },
             seed,
+            refine_epochs: match self {
+                Preset::CpuMlp | Preset::CpuMlpAma4 => 100,
+                Preset::Tiny => 40,
+                Preset::Conv | Preset::ConvAma4 => 200,
+            },
         };
         (model, train)
     }

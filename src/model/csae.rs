@@ -217,6 +217,39 @@ impl CubeSpaceAe {
         })
     }
 
+    /// The action-refinement objective on hard codes `z0 -> z1` of a frozen encoder,
+    /// per sample: `KL(q(a | z0, z1) || p(a | z0)) + β_d·BCE(z1, APPLY logits)` and,
+    /// for AMA4+, the mean with the regression direction's same two terms. Returns
+    /// the loss, the action KL and the successor cross-entropy, each `[batch]`.
+    ///
+    /// # Shapes
+    /// `z0`, `z1`: `[batch, bits]` of 0/1.
+    pub fn action_terms(
+        &self,
+        z0: &Tensor,
+        z1: &Tensor,
+        pass: &mut Pass,
+    ) -> Result<(Tensor, Tensor, Tensor)> {
+        let train = pass.is_train();
+        let beta_d = self.cfg.beta_d;
+        let la = self.action.forward(z0, z1, pass)?; // [b, actions]
+        let a = self.label_of(&la, pass)?; // [b, actions]
+        let l2 = self.apply.logits(z0, &a, train)?; // [b, bits]
+        let kl_a = numerics::kl_categorical(&la, &self.prior0.forward(z0)?)?; // [b]
+        let succ = numerics::bce_with_logits(z1, &l2)?; // [b]
+        let forward = (&kl_a + (&succ * beta_d)?)?; // [b]
+        let loss = match (&self.regress, &self.prior1) {
+            (Some(regress), Some(prior1)) => {
+                let l3 = regress.logits(z1, &a, train)?; // [b, bits]
+                let kl_a1 = numerics::kl_categorical(&la, &prior1.forward(z1)?)?; // [b]
+                let pred = numerics::bce_with_logits(z0, &l3)?; // [b]
+                ((forward + kl_a1)? + (pred * beta_d)?)? * 0.5
+            }
+            _ => Ok(forward),
+        }?;
+        Ok((loss, kl_a, succ))
+    }
+
     /// Bit logits of normalized images (eval mode).
     ///
     /// # Shapes

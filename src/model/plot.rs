@@ -100,6 +100,7 @@ mod tests {
                 train: [100.0 / (e + 1) as f64; 6],
                 val: [120.0 / (e + 1) as f64; 6],
                 seconds: 0.0,
+                refine: false,
             })
             .collect();
         let png = loss_curve_png(&rows).unwrap();

@@ -158,7 +158,7 @@ fn write_normalization(dir: &RunDir, cfg: &RunConfig, norm: &Normalization) -> a
 
 /// Writes `log.csv` from the rows.
 pub fn write_log(path: &Path, rows: &[EpochLog]) -> anyhow::Result<()> {
-    let mut text = String::from("epoch,tau,seconds");
+    let mut text = String::from("epoch,phase,tau,seconds");
     for split in ["train", "val"] {
         for name in LOSS_NAMES {
             text.push_str(&format!(",{split}_{name}"));
@@ -166,8 +166,20 @@ pub fn write_log(path: &Path, rows: &[EpochLog]) -> anyhow::Result<()> {
     }
     text.push('\n');
     for r in rows {
-        text.push_str(&format!("{},{:.6},{:.3}", r.epoch, r.tau, r.seconds));
-        for v in r.train.iter().chain(&r.val) {
+        let phase = if r.refine { "actions" } else { "joint" };
+        text.push_str(&format!(
+            "{},{phase},{:.6},{:.3}",
+            r.epoch, r.tau, r.seconds
+        ));
+        for (i, v) in r.train.iter().enumerate() {
+            // elbo, recon and kl_z are not computed while only the actions learn.
+            if r.refine && (1..=3).contains(&i) {
+                text.push(',');
+            } else {
+                text.push_str(&format!(",{v:.6}"));
+            }
+        }
+        for v in &r.val {
             text.push_str(&format!(",{v:.6}"));
         }
         text.push('\n');

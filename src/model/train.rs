@@ -11,7 +11,7 @@ use std::ops::{ControlFlow, Range};
 use std::time::Instant;
 
 use anyhow::{bail, Context};
-use candle_core::{DType, Device};
+use candle_core::{DType, Device, Tensor};
 use candle_nn::{VarBuilder, VarMap};
 use rand::seq::SliceRandom;
 
@@ -47,6 +47,11 @@ pub struct EpochLog {
     pub val: Losses,
     /// Wall-clock seconds of training so far, over all sessions of the run.
     pub seconds: f64,
+    /// True in the action-refinement phase, where the training columns hold only
+    /// the loss, the action KL and the successor cross-entropy (the encoder and
+    /// decoder are frozen; `log.csv` leaves their columns empty).
+    #[serde(default)]
+    pub refine: bool,
 }
 
 /// What the loop tells its observer.
@@ -97,6 +102,9 @@ pub struct Session {
     pub log: Vec<EpochLog>,
     /// Where the tensors live.
     pub device: Device,
+    /// Hard codes `(z0, z1)` of the training pairs under the frozen encoder, made
+    /// when the action refinement starts (`[n, bits]` each).
+    codes: Option<(Tensor, Tensor)>,
 }
 
 impl Session {
@@ -124,6 +132,7 @@ impl Session {
             norm,
             log: Vec::new(),
             device: device.clone(),
+            codes: None,
         })
     }
 
@@ -184,6 +193,69 @@ impl Session {
         Ok(sums.map(|s| s / batches.max(1) as f64))
     }
 
+    /// The eval-mode (hard) codes of the pre and successor images in `range`.
+    fn hard_codes(&self, pairs: &Pairs, range: Range<usize>) -> anyhow::Result<(Tensor, Tensor)> {
+        let cfg = self.model.config();
+        let indices: Vec<usize> = range.collect();
+        let (mut z0, mut z1) = (Vec::new(), Vec::new());
+        for chunk in indices.chunks(512) {
+            let b = batch(pairs, chunk, &self.norm, cfg.output, &self.device)?;
+            z0.push(self.model.encode(&b.x0)?); // [chunk, bits]
+            z1.push(self.model.encode(&b.x1)?);
+        }
+        Ok((Tensor::cat(&z0, 0)?, Tensor::cat(&z1, 0)?))
+    }
+
+    /// One epoch of the action refinement: only the action networks learn, from the
+    /// hard codes of the frozen encoder, at the final temperature.
+    fn refine_epoch(
+        &mut self,
+        pairs: &Pairs,
+        range: Range<usize>,
+        observer: &mut dyn Observer,
+    ) -> anyhow::Result<Losses> {
+        let epoch = self.epochs_done();
+        if self.codes.is_none() {
+            self.codes = Some(self.hard_codes(pairs, range.clone())?);
+        }
+        let (z0, z1) = self.codes.clone().context("the codes were just made")?;
+        let mut noise = Noise::new(rng(self.train.seed, STREAM_EPOCH + epoch as u64));
+        let mut order: Vec<u32> = (0..range.len() as u32).collect();
+        order.shuffle(noise.rng());
+        let vars = self.optimizer.vars();
+        let batches = order.len() / self.train.batch;
+        let mut sums = [0f64; 3];
+        for (done, indices) in order.chunks_exact(self.train.batch).enumerate() {
+            let idx = Tensor::new(indices, &self.device)?; // [batch]
+            let (b0, b1) = (z0.index_select(&idx, 0)?, z1.index_select(&idx, 0)?);
+            let tau = self.train.tau_min;
+            let mut pass = Pass::Train {
+                noise: &mut noise,
+                tau,
+            };
+            let (loss, kl_a, succ) = self.model.action_terms(&b0, &b1, &mut pass)?;
+            let loss = loss.mean_all()?;
+            let mut grads = loss.backward()?;
+            clip_grad_norm(&mut grads, &vars, self.train.clip_norm)?;
+            self.optimizer.step(&grads)?;
+            for (s, t) in sums
+                .iter_mut()
+                .zip([loss, kl_a.mean_all()?, succ.mean_all()?])
+            {
+                *s += f64::from(t.to_scalar::<f32>()?);
+            }
+            let event = Event::Batch {
+                epoch,
+                done: done + 1,
+                of: batches,
+                loss: sums[0] / (done + 1) as f64,
+            };
+            let _ = observer.event(event);
+        }
+        let [loss, kl_a, succ] = sums.map(|s| s / batches.max(1) as f64);
+        Ok([loss, 0.0, 0.0, 0.0, kl_a, succ])
+    }
+
     /// Mean eval-mode losses over the transitions in `range`, in batches.
     pub fn evaluate(&self, pairs: &Pairs, range: Range<usize>) -> anyhow::Result<Losses> {
         let cfg = self.model.config();
@@ -240,10 +312,16 @@ pub fn fit(
         );
     }
     let mut stopped = false;
-    while session.epochs_done() < session.train.epochs {
+    while session.epochs_done() < session.train.total_epochs() {
         let epoch = session.epochs_done();
         let start = Instant::now();
-        let train = session.train_epoch(pairs, split.train.clone(), observer)?;
+        let refine = session.train.is_refinement(epoch);
+        let train = if refine {
+            session.refine_epoch(pairs, split.train.clone(), observer)?
+        } else {
+            session.codes = None;
+            session.train_epoch(pairs, split.train.clone(), observer)?
+        };
         let val = session.evaluate(pairs, split.val.clone())?;
         let before = session.log.last().map_or(0.0, |row| row.seconds);
         let tau = session.train.temperature(epoch);
@@ -253,11 +331,12 @@ pub fn fit(
             train,
             val,
             seconds: before + start.elapsed().as_secs_f64(),
+            refine,
         };
         session.log.push(row.clone());
         checkpoint(session)?;
         if observer.event(Event::Epoch(&row)).is_break()
-            && session.epochs_done() < session.train.epochs
+            && session.epochs_done() < session.train.total_epochs()
         {
             stopped = true;
             break;
