@@ -17,6 +17,8 @@ fn bench_estimators_writes_the_table() {
         "binary-concrete,rloo,aimle",
         "-n",
         "80",
+        "--steps",
+        "2,4",
         "--count",
         "1",
         "--max-time",

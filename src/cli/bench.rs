@@ -81,7 +81,10 @@ pub struct BenchArgs {
     /// Training pairs [default: each domain preset's].
     #[arg(long, short = 'n')]
     pub transitions: Option<usize>,
-    /// Problems per optimal length (the domain preset's lengths; 20 × 2 = 40 by default).
+    /// Optimal plan lengths of the problems, comma-separated [default: each domain preset's, e.g. 7,14].
+    #[arg(long, value_delimiter = ',')]
+    pub steps: Option<Vec<usize>>,
+    /// Problems per optimal length (20 × 2 lengths = 40 by default).
     #[arg(long, default_value_t = 20)]
     pub count: usize,
     /// How the problems are searched.
@@ -112,6 +115,7 @@ pub fn bench_estimators(args: &BenchArgs) -> anyhow::Result<()> {
         out: args.out.clone(),
         seed: args.seed,
         transitions: args.transitions,
+        steps: args.steps.clone(),
         problems: args.count,
         search: args.search.config(Some(60.0))?,
     };

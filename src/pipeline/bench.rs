@@ -38,7 +38,9 @@ pub struct BenchOptions {
     pub seed: u64,
     /// Training pairs instead of each domain preset's.
     pub transitions: Option<usize>,
-    /// Problems per optimal length (the domain preset's lengths).
+    /// Optimal plan lengths of the problems instead of each domain preset's.
+    pub steps: Option<Vec<usize>>,
+    /// Problems per optimal length.
     pub problems: usize,
     /// How the problems are searched.
     pub search: SearchConfig,
@@ -105,7 +107,7 @@ fn prepare(
     let n = opts.transitions.unwrap_or(domain.transitions);
     generate::dataset(domain, n, opts.seed, &hidden)?.save(&data)?;
     let popts = ProblemOptions {
-        steps: domain.steps.clone(),
+        steps: opts.steps.clone().unwrap_or_else(|| domain.steps.clone()),
         count: opts.problems,
         seed: opts.seed,
         noise: 0.0,
