@@ -1,5 +1,6 @@
 //! The estimators inside the network: configuration, and one training step each.
 
+use candle_core::backprop::GradStore;
 use candle_core::Device;
 
 use super::*;
@@ -60,6 +61,22 @@ fn small_model(kind: EstimatorKind, shape: Shape) -> (ModelConfig, crate::model:
     (model, train)
 }
 
+/// Checks that every encoder and decoder weight got a finite, non-zero gradient.
+fn check_gradients(kind: EstimatorKind, s: &Session, grads: &GradStore) {
+    for (name, var) in sorted_vars(&s.varmap) {
+        let net = name.starts_with("encoder") || name.starts_with("decoder");
+        if !(net && name.ends_with("weight")) {
+            continue;
+        }
+        let g = grads
+            .get(var.as_tensor())
+            .unwrap_or_else(|| panic!("{kind:?}: no gradient for {name}"));
+        let size = g.abs().unwrap().sum_all().unwrap();
+        let size = size.to_scalar::<f32>().unwrap();
+        assert!(size.is_finite() && size > 0.0, "{kind:?} {name}: {size}");
+    }
+}
+
 /// One step of every estimator: finite gradients reach the encoder and decoder,
 /// and the estimators that need them recorded the z, label and z2 sites.
 #[test]
@@ -79,51 +96,22 @@ fn every_estimator_trains_a_step_of_the_network() {
         let (model, train) = small_model(kind, shape);
         let norm = Normalization::from_pairs(&pairs, 0..n);
         let s = Session::new(&model, &train, norm, &Device::Cpu).unwrap();
-        let rows = (0..n)
-            .collect::<Vec<_>>()
-            .repeat(s.model.estimator().samples());
+        let est = s.model.estimator();
+        let rows = (0..n).collect::<Vec<_>>().repeat(est.samples());
         let b = batch(&pairs, &rows, &s.norm, model.output, &Device::Cpu).unwrap();
         let mut noise = Noise::new(crate::util::rng(1, 2));
         let mut pass = Pass::Train {
             noise: &mut noise,
             tau: 1.0,
         };
-        let terms = s
-            .model
-            .terms(&b.x0, &b.x1, &b.t0, &b.t1, &mut pass)
-            .unwrap();
-        let recorded = matches!(
-            kind,
-            EstimatorKind::Reinforce
-                | EstimatorKind::Rloo
-                | EstimatorKind::Imle
-                | EstimatorKind::Aimle
-        );
+        let terms = s.model.terms(&b.x0, &b.x1, &b.t0, &b.t1, &mut pass);
+        let terms = terms.unwrap();
+        use EstimatorKind::{Aimle, Imle, Reinforce, Rloo};
+        let recorded = matches!(kind, Reinforce | Rloo | Imle | Aimle);
         assert_eq!(terms.sites.len(), if recorded { 3 } else { 0 }, "{kind:?}");
         let (losses, _) = summarize(&terms, &model).unwrap();
         assert_eq!(losses.dims(), &[rows.len()]);
-        let grads = s
-            .model
-            .estimator()
-            .gradients(&losses, &terms.sites)
-            .unwrap();
-        for (name, var) in sorted_vars(&s.varmap) {
-            if !(name.ends_with("weight")
-                && (name.starts_with("encoder") || name.starts_with("decoder")))
-            {
-                continue;
-            }
-            let g = grads
-                .get(var.as_tensor())
-                .unwrap_or_else(|| panic!("{kind:?}: no gradient for {name}"));
-            let size = g
-                .abs()
-                .unwrap()
-                .sum_all()
-                .unwrap()
-                .to_scalar::<f32>()
-                .unwrap();
-            assert!(size.is_finite() && size > 0.0, "{kind:?} {name}: {size}");
-        }
+        let grads = est.gradients(&losses, &terms.sites).unwrap();
+        check_gradients(kind, &s, &grads);
     }
 }
