@@ -97,3 +97,76 @@ fn train_encode_decode_and_report_round_trip() {
     let err = sb.fails(&["encode", "--model", "run", "s.png"]);
     assert!(err.contains("model.safetensors"), "{err}");
 }
+
+#[test]
+fn train_selects_the_estimator() {
+    let sb = Sandbox::new();
+    let help = sb.ok(&["train", "--help"]);
+    for name in [
+        "binary-concrete",
+        "st-bernoulli",
+        "st-concrete",
+        "gst",
+        "gst-p",
+        "igr",
+        "reinforce",
+        "rloo",
+        "imle",
+        "aimle",
+    ] {
+        assert!(help.contains(name), "{name} missing from --help");
+    }
+    sb.ok(&[
+        "generate",
+        "-d",
+        "lightsout3",
+        "-n",
+        "60",
+        "--seed",
+        "2",
+        "--out",
+        "lo3",
+    ]);
+    let out = sb.ok(&[
+        "train",
+        "--data",
+        "lo3",
+        "--out",
+        "run",
+        "--preset",
+        "tiny",
+        "--epochs",
+        "1",
+        "--device",
+        "cpu",
+        "--estimator",
+        "gst-p",
+    ]);
+    assert!(out.contains("trained 1 epochs"), "{out}");
+    let config = std::fs::read_to_string(sb.path("run").join("config.json")).unwrap();
+    assert!(config.contains("\"estimator\": \"gst-p\""), "{config}");
+    let err = sb.fails(&[
+        "train",
+        "--data",
+        "lo3",
+        "--out",
+        "r2",
+        "--estimator",
+        "nope",
+    ]);
+    assert!(err.contains("nope") && err.contains("aimle"), "{err}");
+    let err = sb.fails(&[
+        "train",
+        "--data",
+        "lo3",
+        "--out",
+        "r3",
+        "--preset",
+        "tiny",
+        "--set",
+        "model.estimator_options.samples=1",
+        "--estimator",
+        "rloo",
+    ]);
+    assert!(err.contains("samples"), "{err}");
+}

@@ -2,6 +2,7 @@
 
 mod util;
 
+mod bench;
 mod data;
 mod domains;
 mod model;

@@ -1,6 +1,7 @@
 //! The command line: clap types, turned into plain configurations for the
 //! library. Nothing below this module knows about clap.
 
+mod bench;
 mod data;
 mod demo;
 mod plan;
@@ -42,6 +43,8 @@ pub enum Command {
     Train(train::TrainArgs),
     /// Measure a trained model on a dataset of its domain.
     Report(train::ReportArgs),
+    /// Train one preset with each gradient estimator and compare ELBO, successors, plans, time.
+    BenchEstimators(bench::BenchArgs),
     /// Print the bits a trained model gives to pictures.
     Encode(train::EncodeArgs),
     /// Draw the picture a trained model gives to bits.
@@ -69,6 +72,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Domains => data::list_domains(),
         Command::Train(args) => train::train(&args),
         Command::Report(args) => train::report(&args),
+        Command::BenchEstimators(args) => bench::bench_estimators(&args),
         Command::Encode(args) => train::encode(&args),
         Command::Decode(args) => train::decode(&args),
         Command::Export(args) => plan::export(&args),

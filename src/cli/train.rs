@@ -8,12 +8,13 @@ use candle_core::Device;
 use clap::{Args, ValueEnum};
 use indicatif::ProgressBar;
 
+use super::bench::EstimatorArg;
 use super::progress::bar;
 use crate::domain::Image;
 use crate::model::quality::QualityReport;
 use crate::model::train::{Event, Observer};
 use crate::model::workflow::{self, DeviceChoice, Part, TrainOptions};
-use crate::model::{Model, Preset};
+use crate::model::{EstimatorKind, Model, Preset};
 
 /// Network presets.
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -87,6 +88,10 @@ pub struct TrainArgs {
     /// Continue the run in --out from its last checkpoint (its own configuration is used).
     #[arg(long)]
     pub resume: bool,
+    /// Gradient estimator of the bits and action labels (same as
+    /// `--set model.estimator=NAME`; its settings are `model.estimator_options.*`).
+    #[arg(long, value_enum, default_value = "binary-concrete")]
+    pub estimator: EstimatorArg,
     /// CPU threads for the tensor kernels. One is fastest on a busy machine: with
     /// other processes running, two threads measured up to 5× slower than one.
     #[arg(long, default_value_t = 1)]
@@ -220,12 +225,20 @@ fn print_quality(q: &QualityReport) {
 pub fn train(args: &TrainArgs) -> anyhow::Result<()> {
     workflow::set_cpu_threads(args.threads)?;
     let device = workflow::device(args.device.into())?;
+    let estimator = EstimatorKind::from(args.estimator);
+    if args.resume && estimator != EstimatorKind::default() {
+        bail!("--estimator cannot change a run being resumed (--resume uses the run's own)");
+    }
+    // The estimator goes first so that an explicit `--set model.estimator=…` wins.
+    let overrides = std::iter::once(format!("model.estimator={}", estimator.name()))
+        .chain(args.overrides.iter().cloned())
+        .collect();
     let opts = TrainOptions {
         preset: args.preset.into(),
         epochs: args.epochs,
         seed: args.seed,
         resume: args.resume,
-        overrides: args.overrides.clone(),
+        overrides,
     };
     train_and_extract(&args.data, &args.out, &opts, &device)
 }

@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::estimator::{EstimatorKind, EstimatorOptions};
 use crate::domain::Shape;
 
 /// Encoder/decoder family.
@@ -74,6 +75,12 @@ pub struct ModelConfig {
     pub dropout: f32,
     /// Standard deviation of Gaussian input noise on normalized pixels (Latplan: 0.2).
     pub input_noise: f32,
+    /// Gradient estimator of the bits and labels (absent in older runs: Binary Concrete).
+    #[serde(default)]
+    pub estimator: EstimatorKind,
+    /// The estimator's hyperparameters.
+    #[serde(default)]
+    pub estimator_options: EstimatorOptions,
 }
 
 /// Optimizer family.
@@ -216,6 +223,8 @@ impl Preset {
             beta_d: if gpu { 1.0 } else { 10.0 },
             dropout: if gpu { 0.2 } else { 0.0 },
             input_noise: if gpu { 0.2 } else { 0.1 },
+            estimator: EstimatorKind::default(),
+            estimator_options: EstimatorOptions::default(),
         };
         let (epochs, anneal_epochs, batch) = match self {
             Preset::CpuMlp | Preset::CpuMlpAma4 => (60, 40, 100),

@@ -11,8 +11,9 @@ use candle_nn::{
 };
 
 use super::config::{ModelConfig, Output, Variant};
+use super::estimator::{Draw, Estimator, Site};
 use super::nets::{bn, ActionEncoder, Decoder, Encoder, Pass};
-use super::numerics::{self, binary_concrete, gumbel_softmax, one_hot_argmax, step};
+use super::numerics::{self, one_hot_argmax, step};
 
 /// Back-to-logit transition: `logits = exp(s) ⊙ state_bn(z) + action_bn(action(a))`,
 /// with `state_bn` non-affine and a learned positive per-bit scale `exp(s)`: the
@@ -78,6 +79,8 @@ pub struct Terms {
     pub x1y2: Tensor,
     /// AMA4+ only: KL(q(a | x0, x1) || p(a | z1)), KL(q(z0 | x0) || Bern(σ(l3))), NLL(x0 | z3).
     pub backward: Option<BackwardTerms>,
+    /// The stochastic nodes the estimator recorded (empty unless it needs them).
+    pub sites: Vec<Site>,
 }
 
 /// The AMA4+ terms of the regression direction, each `[batch]`.
@@ -100,6 +103,7 @@ pub struct CubeSpaceAe {
     prior0: Linear,
     regress: Option<BackToLogit>,
     prior1: Option<Linear>,
+    estimator: Box<dyn Estimator>,
 }
 
 impl CubeSpaceAe {
@@ -123,6 +127,7 @@ impl CubeSpaceAe {
             } else {
                 None
             },
+            estimator: cfg.estimator.build(&cfg.estimator_options),
         })
     }
 
@@ -131,21 +136,27 @@ impl CubeSpaceAe {
         &self.cfg
     }
 
-    fn bits_of(&self, logits: &Tensor, pass: &mut Pass) -> Result<Tensor> {
+    /// The estimator the network trains with.
+    pub fn estimator(&self) -> &dyn Estimator {
+        self.estimator.as_ref()
+    }
+
+    fn bits_of(&self, logits: &Tensor, pass: &mut Pass, sites: &mut Vec<Site>) -> Result<Tensor> {
         match pass {
             Pass::Train { noise, tau } => {
-                let u = noise.uniform(logits.shape(), logits.device())?;
-                binary_concrete(logits, &u, *tau)
+                let tau = *tau;
+                self.estimator.bits(logits, &mut Draw { noise, tau, sites })
             }
             Pass::Eval => step(logits),
         }
     }
 
-    fn label_of(&self, logits: &Tensor, pass: &mut Pass) -> Result<Tensor> {
+    fn label_of(&self, logits: &Tensor, pass: &mut Pass, sites: &mut Vec<Site>) -> Result<Tensor> {
         match pass {
             Pass::Train { noise, tau } => {
-                let u = noise.uniform(logits.shape(), logits.device())?;
-                gumbel_softmax(logits, &u, *tau)
+                let tau = *tau;
+                self.estimator
+                    .labels(logits, &mut Draw { noise, tau, sites })
             }
             Pass::Eval => one_hot_argmax(logits),
         }
@@ -175,24 +186,28 @@ impl CubeSpaceAe {
         let cfg = &self.cfg;
         let b = x0.dim(0)?;
         let train = pass.is_train();
+        let mut sites = Vec::new();
         let l = self
             .encoder
             .forward(&Tensor::cat(&[x0, x1], 0)?, cfg, pass)?; // [2b, bits]
-        let z = self.bits_of(&l, pass)?; // [2b, bits]
-        let (l0, l1) = (l.narrow(0, 0, b)?, l.narrow(0, b, b)?); // [b, bits] each
+        let z = self.bits_of(&l, pass, &mut sites)?; // [2b, bits]
+        let lq = self.estimator.q_logits(&l)?; // [2b, bits], logits of q(z = 1 | x)
+        let (l0, l1) = (lq.narrow(0, 0, b)?, lq.narrow(0, b, b)?); // [b, bits] each
         let (z0, z1) = (z.narrow(0, 0, b)?, z.narrow(0, b, b)?); // [b, bits] each
-        let q = ops::sigmoid(&l)?; // [2b, bits]
+        let q = ops::sigmoid(&lq)?; // [2b, bits]
         let la = self
             .action
             .forward(&q.narrow(0, 0, b)?, &q.narrow(0, b, b)?, pass)?; // [b, actions]
-        let a = self.label_of(&la, pass)?; // [b, actions]
+        let a = self.label_of(&la, pass, &mut sites)?; // [b, actions]
         let l2 = self.apply.logits(&z0, &a, train)?; // [b, bits]
-        let z2 = self.bits_of(&l2, pass)?; // [b, bits]
+        let z2 = self.bits_of(&l2, pass, &mut sites)?; // [b, bits]
+        let l2 = self.estimator.q_logits(&l2)?; // [b, bits]
         let mut codes = vec![z0.clone(), z1.clone(), z2];
         let mut back = None;
         if let (Some(regress), Some(prior1)) = (&self.regress, &self.prior1) {
             let l3 = regress.logits(&z1, &a, train)?; // [b, bits]
-            codes.push(self.bits_of(&l3, pass)?);
+            codes.push(self.bits_of(&l3, pass, &mut sites)?);
+            let l3 = self.estimator.q_logits(&l3)?; // [b, bits]
             back = Some((l3, prior1.forward(&z1)?)); // [b, bits], [b, actions]
         }
         let y = self.decoder.forward(&Tensor::cat(&codes, 0)?, cfg, pass)?; // [k·b, h, w, c]
@@ -214,6 +229,7 @@ impl CubeSpaceAe {
             x1y1: self.nll(t1, &y.narrow(0, b, b)?)?,
             x1y2: self.nll(t1, &y.narrow(0, 2 * b, b)?)?,
             backward,
+            sites,
         })
     }
 

@@ -40,11 +40,12 @@ fn combine(t: &Terms, beta_z: f64, beta_d: f64) -> Result<Tensor> {
     }
 }
 
-/// The scalar loss (for `backward`) and the batch means of [`LOSS_NAMES`] as one
-/// `[6]` tensor, so that logging costs one device-to-host copy.
+/// The per-transition loss `[batch]` (the step minimizes its mean, through the
+/// estimator's gradients) and the batch means of [`LOSS_NAMES`] as one `[6]`
+/// tensor, so that logging costs one device-to-host copy.
 pub fn summarize(terms: &Terms, cfg: &ModelConfig) -> Result<(Tensor, Tensor)> {
-    let (loss, elbo) = objective(terms, cfg)?;
-    let loss = loss.mean_all()?;
+    let (losses, elbo) = objective(terms, cfg)?;
+    let loss = losses.mean_all()?;
     let recon = ((&terms.x0y0 + &terms.x1y1)? * 0.5)?.mean_all()?;
     let kl_z = ((&terms.kl_z0 + &terms.kl_z1)? * 0.5)?.mean_all()?;
     let parts = [
@@ -55,5 +56,5 @@ pub fn summarize(terms: &Terms, cfg: &ModelConfig) -> Result<(Tensor, Tensor)> {
         terms.kl_a_z0.mean_all()?,
         terms.kl_z1z2.mean_all()?,
     ];
-    Ok((loss, Tensor::stack(&parts, 0)?))
+    Ok((losses, Tensor::stack(&parts, 0)?))
 }

@@ -9,6 +9,7 @@
 pub mod config;
 pub mod csae;
 pub mod data;
+pub mod estimator;
 pub mod infer;
 pub mod loss;
 pub mod nets;
@@ -26,4 +27,5 @@ pub mod workflow;
 mod tests;
 
 pub use config::{Arch, ModelConfig, OptimizerKind, Output, Preset, TrainConfig, Variant};
+pub use estimator::{EstimatorKind, EstimatorOptions};
 pub use infer::Model;

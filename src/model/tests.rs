@@ -273,7 +273,9 @@ fn conv_ama4_network_trains_a_step() {
     assert!(terms.backward.is_some(), "AMA4+ has the backward terms");
     let (loss, parts) = summarize(&terms, &model).unwrap();
     assert_eq!(parts.dims(), &[6]);
-    s.optimizer.step(&loss.backward().unwrap()).unwrap();
+    s.optimizer
+        .step(&loss.mean_all().unwrap().backward().unwrap())
+        .unwrap();
     assert_eq!(s.model.encode(&b.x0).unwrap().dims(), &[n, 10]);
     assert_eq!(
         s.model

@@ -116,6 +116,10 @@ impl Session {
         device: &Device,
     ) -> anyhow::Result<Self> {
         let varmap = VarMap::new();
+        model
+            .estimator_options
+            .validate()
+            .map_err(anyhow::Error::msg)?;
         let vb = VarBuilder::from_varmap(&varmap, DType::F32, device);
         let net = CubeSpaceAe::new(model, vb).context("cannot build the network")?;
         initialize(&varmap, &mut rng(train.seed, STREAM_INIT))?;
@@ -156,8 +160,12 @@ impl Session {
         let vars = self.optimizer.vars();
         let batches = order.len() / self.train.batch;
         let mut sums = [0f64; LOSS_NAMES.len()];
+        // Estimators that draw several samples of a transition (RLOO) see the
+        // batch repeated: rows are `samples` blocks of the same transitions.
+        let samples = self.model.estimator().samples();
         for (done, indices) in order.chunks_exact(self.train.batch).enumerate() {
-            let b = batch(pairs, indices, &self.norm, cfg.output, &self.device)?;
+            let rows = indices.repeat(samples);
+            let b = batch(pairs, &rows, &self.norm, cfg.output, &self.device)?;
             let terms = self.model.terms(
                 &b.x0,
                 &b.x1,
@@ -168,8 +176,8 @@ impl Session {
                     tau,
                 },
             )?;
-            let (loss, parts) = summarize(&terms, &cfg)?;
-            let mut grads = loss.backward()?;
+            let (losses, parts) = summarize(&terms, &cfg)?;
+            let mut grads = self.model.estimator().gradients(&losses, &terms.sites)?;
             clip_grad_norm(&mut grads, &vars, self.train.clip_norm)?;
             self.optimizer.step(&grads)?;
             for (s, v) in sums.iter_mut().zip(parts.to_vec1::<f32>()?) {

@@ -2,6 +2,7 @@
 //! truth and drawing them as strips and animations.
 
 pub mod actions;
+pub mod bench;
 pub mod eval;
 pub mod extract;
 pub mod judge;

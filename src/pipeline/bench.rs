@@ -1,0 +1,202 @@
+//! `latplan bench-estimators`: trains the same network preset with each gradient
+//! estimator ([`crate::model::estimator`]) on the same data, seed and epochs, and
+//! compares validation ELBO, exact successor prediction (the quality report),
+//! valid plans on a problem set (the pipeline's [`super::eval`]) and time per epoch.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use candle_core::Device;
+use indicatif::ProgressBar;
+use serde::Serialize;
+
+use super::eval::{evaluate, EvalOptions};
+use super::session::Session;
+use crate::data::generate::{self, ProblemOptions};
+use crate::domain::Preset as DomainPreset;
+use crate::model::train::Silent;
+use crate::model::workflow::{self, TrainOptions};
+use crate::model::{EstimatorKind, Model, Preset};
+use crate::search::SearchConfig;
+use crate::util::{write_atomic, write_json};
+
+/// What to compare.
+#[derive(Debug, Clone)]
+pub struct BenchOptions {
+    /// Network preset (the same for every estimator).
+    pub preset: Preset,
+    /// Epochs instead of the preset's.
+    pub epochs: Option<usize>,
+    /// Domain presets, e.g. `lightsout4`, `puzzle8-digits`.
+    pub domains: Vec<String>,
+    /// Estimators, in table order.
+    pub estimators: Vec<EstimatorKind>,
+    /// Folder for datasets, problems, runs and the table.
+    pub out: PathBuf,
+    /// Seed of the data, the problems and every run.
+    pub seed: u64,
+    /// Training pairs instead of each domain preset's.
+    pub transitions: Option<usize>,
+    /// Optimal plan lengths of the problems instead of each domain preset's.
+    pub steps: Option<Vec<usize>>,
+    /// Problems per optimal length.
+    pub problems: usize,
+    /// How the problems are searched.
+    pub search: SearchConfig,
+}
+
+/// One line of the table.
+#[derive(Debug, Clone, Serialize)]
+pub struct BenchRow {
+    /// Domain preset.
+    pub domain: String,
+    /// Estimator name (as in `--estimator`).
+    pub estimator: String,
+    /// Negative ELBO on the validation pairs, last epoch (eval mode; lower is better).
+    pub val_neg_elbo: f64,
+    /// Share of test pairs with `APPLY(z0, a) == z1` bit-exact.
+    pub successor: f64,
+    /// Valid plans.
+    pub valid: usize,
+    /// Problems planned.
+    pub problems: usize,
+    /// Mean seconds per training epoch.
+    pub seconds_per_epoch: f64,
+}
+
+/// Runs the comparison; `progress` hears a line before each step. Writes
+/// `bench.md`, `bench.csv` and `bench.json` into `opts.out` and returns the rows.
+pub fn run(
+    opts: &BenchOptions,
+    device: &Device,
+    mut progress: impl FnMut(&str),
+) -> anyhow::Result<Vec<BenchRow>> {
+    if opts.domains.is_empty() || opts.estimators.is_empty() {
+        bail!("--domains and --estimators must each name at least one");
+    }
+    if opts.out.exists() && opts.out.read_dir()?.next().is_some() {
+        bail!(
+            "--out {} is not empty; choose a new folder",
+            opts.out.display()
+        );
+    }
+    let mut rows = Vec::new();
+    for name in &opts.domains {
+        let domain = DomainPreset::load(name).with_context(|| format!("--domains: {name}"))?;
+        let dir = opts.out.join(name);
+        progress(&format!("{name}: generating data and problems"));
+        let (data, problems) = prepare(&domain, opts, &dir)?;
+        for &kind in &opts.estimators {
+            progress(&format!("{name}: training with {}", kind.name()));
+            rows.push(bench_one(opts, &domain, kind, &data, &problems, device)?);
+        }
+    }
+    save(&rows, &opts.out)?;
+    Ok(rows)
+}
+
+/// Generates the dataset and the problem set of one domain under `dir`.
+fn prepare(
+    domain: &DomainPreset,
+    opts: &BenchOptions,
+    dir: &Path,
+) -> anyhow::Result<(PathBuf, PathBuf)> {
+    let (data, problems) = (dir.join("data"), dir.join("problems"));
+    let hidden = ProgressBar::hidden();
+    let n = opts.transitions.unwrap_or(domain.transitions);
+    generate::dataset(domain, n, opts.seed, &hidden)?.save(&data)?;
+    let popts = ProblemOptions {
+        steps: opts.steps.clone().unwrap_or_else(|| domain.steps.clone()),
+        count: opts.problems,
+        seed: opts.seed,
+        noise: 0.0,
+    };
+    generate::problems(domain, &popts, &problems, &hidden)?;
+    Ok((data, problems))
+}
+
+/// Trains one estimator, extracts its actions and plans the problems.
+fn bench_one(
+    opts: &BenchOptions,
+    domain: &DomainPreset,
+    kind: EstimatorKind,
+    data: &Path,
+    problems: &Path,
+    device: &Device,
+) -> anyhow::Result<BenchRow> {
+    let run = opts.out.join(&domain.name).join(kind.name());
+    let topts = TrainOptions {
+        preset: opts.preset,
+        epochs: opts.epochs,
+        seed: opts.seed,
+        resume: false,
+        overrides: vec![format!("model.estimator={}", kind.name())],
+    };
+    let (report, quality) = workflow::train(data, &run, &topts, device, &mut Silent)?;
+    let quality = quality.context("training stopped before its last epoch")?;
+    let last = report.last.context("no epoch was trained")?;
+    let model = Model::load(&run, device)?;
+    super::actions::extract(&model, &workflow::load_dataset(data)?)?.save(&run)?;
+    let session = Session::open(&run, device)?;
+    let eval_opts = EvalOptions {
+        search: opts.search,
+        noise: 0.0,
+        seed: opts.seed,
+    };
+    let eval = evaluate(&session, problems, &eval_opts, |_| ())?;
+    eval.save(&run.join("eval"))?;
+    Ok(BenchRow {
+        domain: domain.name.clone(),
+        estimator: kind.name().to_string(),
+        val_neg_elbo: last.val[1],
+        successor: quality.successor,
+        valid: eval.rows.iter().filter(|r| r.valid).count(),
+        problems: eval.rows.len(),
+        seconds_per_epoch: last.seconds / report.epochs_done.max(1) as f64,
+    })
+}
+
+/// The rows as a markdown table.
+pub fn markdown(rows: &[BenchRow]) -> String {
+    let mut out = String::from(
+        "| domain | estimator | val −ELBO | exact successor | valid plans | s / epoch |\n\
+         |---|---|---|---|---|---|\n",
+    );
+    for r in rows {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {:.2} | {:.1}% | {}/{} | {:.2} |",
+            r.domain,
+            r.estimator,
+            r.val_neg_elbo,
+            100.0 * r.successor,
+            r.valid,
+            r.problems,
+            r.seconds_per_epoch
+        );
+    }
+    out
+}
+
+/// Writes `bench.md`, `bench.csv` and `bench.json` into `out`.
+fn save(rows: &[BenchRow], out: &Path) -> anyhow::Result<()> {
+    let mut csv =
+        String::from("domain,estimator,val_neg_elbo,successor,valid,problems,seconds_per_epoch\n");
+    for r in rows {
+        let _ = writeln!(
+            csv,
+            "{},{},{:.4},{:.4},{},{},{:.3}",
+            r.domain,
+            r.estimator,
+            r.val_neg_elbo,
+            r.successor,
+            r.valid,
+            r.problems,
+            r.seconds_per_epoch
+        );
+    }
+    write_atomic(&out.join("bench.csv"), csv.as_bytes())?;
+    write_atomic(&out.join("bench.md"), markdown(rows).as_bytes())?;
+    write_json(&out.join("bench.json"), &rows)
+}
