@@ -181,8 +181,8 @@ impl Preset {
     pub fn configs(self, shape: Shape, seed: u64) -> (ModelConfig, TrainConfig) {
         let mlp = |hidden: Vec<usize>| Arch::Mlp { hidden };
         let (arch, variant, bits, actions, action_hidden) = match self {
-            Preset::CpuMlp => (mlp(vec![400]), Variant::Ama3Plus, 48, 400, 400),
-            Preset::CpuMlpAma4 => (mlp(vec![400]), Variant::Ama4Plus, 48, 400, 400),
+            Preset::CpuMlp => (mlp(vec![400]), Variant::Ama3Plus, 48, 800, 400),
+            Preset::CpuMlpAma4 => (mlp(vec![400]), Variant::Ama4Plus, 48, 800, 400),
             Preset::Tiny => (mlp(vec![256]), Variant::Ama3Plus, 32, 128, 256),
             Preset::Conv => (
                 Arch::Conv {
@@ -227,7 +227,7 @@ impl Preset {
             estimator_options: EstimatorOptions::default(),
         };
         let (epochs, anneal_epochs, batch) = match self {
-            Preset::CpuMlp | Preset::CpuMlpAma4 => (60, 40, 100),
+            Preset::CpuMlp | Preset::CpuMlpAma4 => (100, 30, 100),
             Preset::Tiny => (40, 25, 25),
             Preset::Conv | Preset::ConvAma4 => (2000, 1000, 400),
         };
@@ -250,7 +250,7 @@ impl Preset {
             clip_norm: if gpu { 0.1 } else { 1.0 },
             seed,
             refine_epochs: match self {
-                Preset::CpuMlp | Preset::CpuMlpAma4 => 100,
+                Preset::CpuMlp | Preset::CpuMlpAma4 => 150,
                 Preset::Tiny => 40,
                 Preset::Conv | Preset::ConvAma4 => 200,
             },

@@ -7,7 +7,7 @@
 use candle_core::{Module, Result, Tensor};
 use candle_nn::{
     batch_norm, linear, linear_no_bias, ops, BatchNorm, BatchNormConfig, Linear, ModuleT,
-    VarBuilder,
+    VarBuilder, VarMap,
 };
 
 use super::config::{ModelConfig, Output, Variant};
@@ -54,11 +54,97 @@ impl BackToLogit {
     /// # Shapes
     /// `z`: `[batch, bits]`, `a`: `[batch, actions]` -> `[batch, bits]`.
     pub fn logits(&self, z: &Tensor, a: &Tensor, train: bool) -> Result<Tensor> {
-        let effect = self.action_bn.forward_t(&self.action.forward(a)?, train)?; // [batch, bits]
-        let scale = self.state_log_scale.exp()?; // [bits], positive
-        let state = self.state_bn.forward_t(z, train)?.broadcast_mul(&scale)?; // [batch, bits]
-        state + effect // [batch, bits]
+        self.state_term(z, train)? + self.effect_term(a, train)? // [batch, bits]
     }
+
+    /// `exp(s) ⊙ state_bn(z)`: `[batch, bits]` -> `[batch, bits]`.
+    fn state_term(&self, z: &Tensor, train: bool) -> Result<Tensor> {
+        let scale = self.state_log_scale.exp()?; // [bits], positive
+        self.state_bn.forward_t(z, train)?.broadcast_mul(&scale)
+    }
+
+    /// `action_bn(W a)`: `[batch, actions]` -> `[batch, bits]`.
+    fn effect_term(&self, a: &Tensor, train: bool) -> Result<Tensor> {
+        self.action_bn.forward_t(&self.action.forward(a)?, train)
+    }
+
+    /// The column of `action`'s weight that makes a label, with frozen batch norm,
+    /// turn the 0/1 state `from` into `to` with a logit margin of [`SEED_MARGIN`]:
+    /// bits that go 0→1 are added, 1→0 deleted, the others kept.
+    pub fn seeded_column(&self, from: &[f32], to: &[f32]) -> Result<Vec<f32>> {
+        let bits = from.len();
+        let device = self.state_log_scale.device();
+        let row = |v: f32| -> Result<Vec<f32>> {
+            let s = self.state_term(&Tensor::full(v, (1, bits), device)?, false)?;
+            s.squeeze(0)?.to_vec1::<f32>()
+        };
+        let (s0, s1) = (row(0.0)?, row(1.0)?);
+        let mean = self.action_bn.running_mean().to_vec1::<f32>()?;
+        let var = self.action_bn.running_var().to_vec1::<f32>()?;
+        let (gamma, beta) = match self.action_bn.weight_and_bias() {
+            Some((g, b)) => (g.to_vec1::<f32>()?, b.to_vec1::<f32>()?),
+            None => (vec![1.0; bits], vec![0.0; bits]),
+        };
+        let eps = self.action_bn.eps() as f32;
+        Ok((0..bits)
+            .map(|j| {
+                let effect = match (from[j] > 0.5, to[j] > 0.5) {
+                    (false, true) => SEED_MARGIN - s0[j],
+                    (true, false) => -SEED_MARGIN - s1[j],
+                    _ => -(s0[j] + s1[j]) / 2.0,
+                };
+                // Invert the frozen batch norm; a vanished scale leaves the bit at the mean.
+                let g = if gamma[j].abs() < 1e-3 {
+                    f32::INFINITY
+                } else {
+                    gamma[j]
+                };
+                (effect - beta[j]) * (var[j] + eps).sqrt() / g + mean[j]
+            })
+            .collect())
+    }
+
+    /// Frozen-BN cross-entropy of the target bits `t` under every label applied to
+    /// the 0/1 states `z`: `Σ_bits BCE(t, APPLY logits(z, a))` for each `a`. As every
+    /// state bit is 0 or 1, the softplus part is two matrix products with the
+    /// per-label tables `softplus(s(0) + e_a)` and `softplus(s(1) + e_a)`.
+    ///
+    /// # Shapes
+    /// `z`, `t`: `[n, bits]` -> `[n, actions]`.
+    pub fn label_costs(&self, z: &Tensor, t: &Tensor) -> Result<Tensor> {
+        let (labels, bits) = (self.action.weight().dim(1)?, z.dim(1)?);
+        let device = z.device();
+        let eye = Tensor::eye(labels, candle_core::DType::F32, device)?; // [actions, actions]
+        let effects = self.effect_term(&eye, false)?; // [actions, bits]
+        let table = |v: f32| -> Result<Tensor> {
+            let s = self.state_term(&Tensor::full(v, (1, bits), device)?, false)?; // [1, bits]
+            numerics::softplus(&effects.broadcast_add(&s)?)?.t() // [bits, actions]
+        };
+        let on = z.matmul(&table(1.0)?)?; // [n, actions]
+        let off = z.affine(-1.0, 1.0)?.matmul(&table(0.0)?)?; // [n, actions]
+        let fit_state = (t * self.state_term(z, false)?)?.sum_keepdim(1)?; // [n, 1]
+        let fit_effect = t.matmul(&effects.t()?)?; // [n, actions]
+        (on + off)?.broadcast_sub(&fit_state)? - fit_effect
+    }
+}
+
+/// Logit margin of a seeded effect (see [`BackToLogit::seeded_column`]).
+pub const SEED_MARGIN: f32 = 4.0;
+
+/// One-hot rows of `labels`: `[batch]` u32 -> `[batch, classes]` f32.
+fn labels_one_hot(labels: &Tensor, classes: usize) -> Result<Tensor> {
+    let range = Tensor::arange(0u32, classes as u32, labels.device())?.unsqueeze(0)?; // [1, classes]
+    range
+        .broadcast_eq(&labels.unsqueeze(1)?)?
+        .to_dtype(candle_core::DType::F32)
+}
+
+/// Per-sample `−log softmax(logits)[label]`: `[batch, classes]`, `[batch]` u32 -> `[batch]`.
+fn cross_entropy(logits: &Tensor, labels: &Tensor) -> Result<Tensor> {
+    candle_nn::ops::log_softmax(logits, 1)?
+        .gather(&labels.unsqueeze(1)?, 1)?
+        .squeeze(1)?
+        .neg()
 }
 
 /// Per-sample loss terms of one batch, each `[batch]`.
@@ -233,37 +319,84 @@ impl CubeSpaceAe {
         })
     }
 
-    /// The action-refinement objective on hard codes `z0 -> z1` of a frozen encoder,
-    /// per sample: `KL(q(a | z0, z1) || p(a | z0)) + β_d·BCE(z1, APPLY logits)` and,
-    /// for AMA4+, the mean with the regression direction's same two terms. Returns
-    /// the loss, the action KL and the successor cross-entropy, each `[batch]`.
+    /// Frozen-BN cost of each label for each transition `z0 -> z1` (hard codes):
+    /// APPLY's successor cross-entropy, plus REGRESS's predecessor cross-entropy
+    /// for AMA4+. The action refinement assigns each transition its cheapest label.
     ///
     /// # Shapes
-    /// `z0`, `z1`: `[batch, bits]` of 0/1.
-    pub fn action_terms(
+    /// `z0`, `z1`: `[n, bits]` -> `[n, actions]`.
+    pub fn label_costs(&self, z0: &Tensor, z1: &Tensor) -> Result<Tensor> {
+        let forward = self.apply.label_costs(z0, z1)?;
+        match &self.regress {
+            Some(regress) => forward + regress.label_costs(z1, z0)?,
+            None => Ok(forward),
+        }
+    }
+
+    /// Sets the effect of each `(label, z0, z1)` so that, with frozen batch norm,
+    /// APPLY(z0, label) == z1 (and, for AMA4+, REGRESS(z1, label) == z0): the
+    /// action refinement's seeding of an unused label. `varmap` holds this network.
+    pub fn seed_labels(
+        &self,
+        varmap: &VarMap,
+        seeds: &[(usize, Vec<f32>, Vec<f32>)],
+    ) -> Result<()> {
+        let mut heads = vec![("apply", &self.apply, false)];
+        if let Some(regress) = &self.regress {
+            heads.push(("regress", regress, true));
+        }
+        let vars = varmap
+            .data()
+            .lock()
+            .expect("the variable map is not poisoned");
+        for (name, head, backward) in heads {
+            let var = vars.get(&format!("{name}.action.weight")).ok_or_else(|| {
+                candle_core::Error::Msg(format!("{name}.action.weight is missing"))
+            })?;
+            let (bits, labels) = var.dims2()?;
+            let mut w = var.as_tensor().flatten_all()?.to_vec1::<f32>()?; // [bits·labels]
+            for (label, z0, z1) in seeds {
+                let (from, to) = if backward { (z1, z0) } else { (z0, z1) };
+                for (j, v) in head.seeded_column(from, to)?.into_iter().enumerate() {
+                    w[j * labels + label] = v;
+                }
+            }
+            var.set(&Tensor::from_vec(w, (bits, labels), var.device())?)?;
+        }
+        Ok(())
+    }
+
+    /// The action-refinement objective for transitions `z0 -> z1` (hard codes of the
+    /// frozen encoder) with assigned labels, everything in eval mode (frozen batch
+    /// norm: what is trained is exactly the STRIPS model that is extracted):
+    /// `CE(q(a | z0, z1), label) + CE(p(a | z0), label) + β_d·BCE(z1, APPLY(z0, label))`,
+    /// and for AMA4+ the mean with the regression direction's same terms.
+    /// Returns the loss, the action cross-entropy and the successor cross-entropy.
+    ///
+    /// # Shapes
+    /// `z0`, `z1`: `[batch, bits]` of 0/1, `labels`: `[batch]` u32; each result `[batch]`.
+    pub fn refine_terms(
         &self,
         z0: &Tensor,
         z1: &Tensor,
-        pass: &mut Pass,
+        labels: &Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)> {
-        let train = pass.is_train();
         let beta_d = self.cfg.beta_d;
-        let la = self.action.forward(z0, z1, pass)?; // [b, actions]
-        let a = self.label_of(&la, pass)?; // [b, actions]
-        let l2 = self.apply.logits(z0, &a, train)?; // [b, bits]
-        let kl_a = numerics::kl_categorical(&la, &self.prior0.forward(z0)?)?; // [b]
-        let succ = numerics::bce_with_logits(z1, &l2)?; // [b]
-        let forward = (&kl_a + (&succ * beta_d)?)?; // [b]
+        let a = labels_one_hot(labels, self.cfg.actions)?; // [batch, actions]
+        let la = self.action.forward(z0, z1, &mut Pass::Eval)?; // [batch, actions]
+        let ce_a = cross_entropy(&la, labels)?; // [batch]
+        let ce_p = cross_entropy(&self.prior0.forward(z0)?, labels)?; // [batch]
+        let succ = numerics::bce_with_logits(z1, &self.apply.logits(z0, &a, false)?)?; // [batch]
+        let forward = ((&ce_a + ce_p)? + (&succ * beta_d)?)?; // [batch]
         let loss = match (&self.regress, &self.prior1) {
             (Some(regress), Some(prior1)) => {
-                let l3 = regress.logits(z1, &a, train)?; // [b, bits]
-                let kl_a1 = numerics::kl_categorical(&la, &prior1.forward(z1)?)?; // [b]
-                let pred = numerics::bce_with_logits(z0, &l3)?; // [b]
-                ((forward + kl_a1)? + (pred * beta_d)?)? * 0.5
+                let ce_p1 = cross_entropy(&prior1.forward(z1)?, labels)?; // [batch]
+                let pred = numerics::bce_with_logits(z0, &regress.logits(z1, &a, false)?)?;
+                ((forward + ce_p1)? + (pred * beta_d)?)? * 0.5
             }
             _ => Ok(forward),
         }?;
-        Ok((loss, kl_a, succ))
+        Ok((loss, ce_a, succ))
     }
 
     /// Bit logits of normalized images (eval mode).

@@ -19,6 +19,7 @@ pub mod optim;
 pub mod params;
 pub mod plot;
 pub mod quality;
+mod refine;
 pub mod run;
 pub mod train;
 pub mod workflow;

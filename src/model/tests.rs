@@ -33,6 +33,7 @@ fn small_config(ds: &Dataset, epochs: usize) -> RunConfig {
     model.dropout = 0.1; // exercise the seeded dropout too
     train.epochs = epochs;
     train.anneal_epochs = 2;
+    train.refine_epochs = 2;
     train.batch = 20;
     let data = DataInfo {
         preset: ds.manifest.preset.clone(),
@@ -78,27 +79,36 @@ impl Observer for StopAfter {
 fn resuming_gives_the_same_result_as_not_stopping() {
     let tmp = tempfile::tempdir().unwrap();
     let ds = dataset("lightsout3", 200, &tmp.path().join("data"));
-    let cfg = small_config(&ds, 3);
+    let cfg = small_config(&ds, 3); // 3 joint epochs, then 2 of action refinement
     let data = train_data(&ds);
     let dev = Device::Cpu;
     let whole = tmp.path().join("whole");
     let report = train_new(&whole, &cfg, &data, &dev, &mut Silent).unwrap();
-    assert_eq!((report.epochs_done, report.stopped), (3, false));
+    assert_eq!((report.epochs_done, report.stopped), (5, false));
 
     let split = tmp.path().join("split");
     let first = train_new(&split, &cfg, &data, &dev, &mut StopAfter(1)).unwrap();
     assert_eq!((first.epochs_done, first.stopped), (1, true));
     let err = train_new(&split, &cfg, &data, &dev, &mut Silent).unwrap_err();
     assert!(format!("{err:#}").contains("--resume"), "{err:#}");
+    // Stopped again inside the refinement, whose codes are rebuilt on resuming.
+    let again = resume(&split, None, &data, &dev, &mut StopAfter(4)).unwrap();
+    assert_eq!((again.epochs_done, again.stopped), (4, true));
     let second = resume(&split, None, &data, &dev, &mut Silent).unwrap();
-    assert_eq!(second.epochs_done, 3);
+    assert_eq!(second.epochs_done, 5);
 
     let read = |dir: &Path| std::fs::read(dir.join("model.safetensors")).unwrap();
     assert_eq!(read(&whole), read(&split), "weights differ after resuming");
     let losses = |r: &super::train::TrainReport| r.last.as_ref().map(|l| (l.train, l.val)).unwrap();
     assert_eq!(losses(&report), losses(&second));
     let log = std::fs::read_to_string(split.join("log.csv")).unwrap();
-    assert_eq!(log.lines().count(), 4, "header and three epochs:\n{log}");
+    assert_eq!(log.lines().count(), 6, "header and five epochs:\n{log}");
+    let phases: Vec<&str> = log
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(1).unwrap())
+        .collect();
+    assert_eq!(phases, ["joint", "joint", "joint", "actions", "actions"]);
     assert!(split.join("loss.png").is_file());
 }
 
@@ -284,4 +294,78 @@ fn conv_ama4_network_trains_a_step() {
             .dims(),
         &[n, 8, 6, 1]
     );
+}
+
+/// The E step's label costs (two matrix products, valid for 0/1 states) equal
+/// APPLY's successor cross-entropy computed label by label.
+#[test]
+fn label_costs_equal_the_cross_entropy_of_every_label() {
+    use candle_core::{DType, Tensor};
+    use candle_nn::{VarBuilder, VarMap};
+    let (mut model, _) = Preset::Tiny.configs(crate::domain::Shape::gray(4, 4), 1);
+    (model.bits, model.actions, model.action_hidden) = (6, 5, 8);
+    let varmap = VarMap::new();
+    let net = super::csae::CubeSpaceAe::new(
+        &model,
+        VarBuilder::from_varmap(&varmap, DType::F32, &Device::Cpu),
+    )
+    .unwrap();
+    super::params::initialize(&varmap, &mut crate::util::rng(3, 1)).unwrap();
+    let bits = |seed: u32| -> Tensor {
+        let v: Vec<f32> = (0..7 * 6)
+            .map(|i| f32::from(u8::from((i * 7 + seed * 3) % 5 < 2)))
+            .collect();
+        Tensor::from_vec(v, (7, 6), &Device::Cpu).unwrap()
+    };
+    let (z, t) = (bits(1), bits(2));
+    let costs = net.label_costs(&z, &t).unwrap().to_vec2::<f32>().unwrap(); // [7, 5]
+    for a in 0..5u32 {
+        let labels = Tensor::new(&[a; 7], &Device::Cpu).unwrap();
+        let (_, _, succ) = net.refine_terms(&z, &t, &labels).unwrap();
+        for (i, c) in succ.to_vec1::<f32>().unwrap().into_iter().enumerate() {
+            let fast = costs[i][a as usize];
+            assert!(
+                (fast - c).abs() <= 1e-4 * c.abs().max(1.0),
+                "{i} {a}: {fast} vs {c}"
+            );
+        }
+    }
+}
+
+/// A seeded label turns its transition's state into its successor exactly
+/// (AMA4+: and back through REGRESS), whatever the network learned before.
+#[test]
+fn seeded_labels_reproduce_their_transitions() {
+    use candle_core::{DType, Tensor};
+    use candle_nn::{VarBuilder, VarMap};
+    let (mut model, _) = Preset::CpuMlpAma4.configs(crate::domain::Shape::gray(4, 4), 1);
+    (model.bits, model.actions, model.action_hidden) = (8, 6, 8);
+    model.arch = Arch::Mlp { hidden: vec![8] };
+    let varmap = VarMap::new();
+    let net = super::csae::CubeSpaceAe::new(
+        &model,
+        VarBuilder::from_varmap(&varmap, DType::F32, &Device::Cpu),
+    )
+    .unwrap();
+    super::params::initialize(&varmap, &mut crate::util::rng(5, 1)).unwrap();
+    let z0 = vec![1., 0., 1., 1., 0., 0., 1., 0.];
+    let z1 = vec![0., 0., 1., 1., 1., 0., 1., 1.];
+    net.seed_labels(&varmap, &[(4, z0.clone(), z1.clone())])
+        .unwrap();
+    let one_hot = Tensor::new(&[[0f32, 0., 0., 0., 1., 0.]], &Device::Cpu).unwrap();
+    let row = |v: &Vec<f32>| {
+        Tensor::new(v.as_slice(), &Device::Cpu)
+            .unwrap()
+            .unsqueeze(0)
+            .unwrap()
+    };
+    let next = net.apply(&row(&z0), &one_hot).unwrap().squeeze(0).unwrap();
+    assert_eq!(next.to_vec1::<f32>().unwrap(), z1);
+    let back = net
+        .regress(&row(&z1), &one_hot)
+        .unwrap()
+        .unwrap()
+        .squeeze(0)
+        .unwrap();
+    assert_eq!(back.to_vec1::<f32>().unwrap(), z0);
 }

@@ -29,7 +29,7 @@ use crate::util::rng;
 /// Random stream of the weight initialization.
 const STREAM_INIT: u64 = 1;
 /// Random stream of epoch `e` is `STREAM_EPOCH + e`.
-const STREAM_EPOCH: u64 = 1_000;
+pub(super) const STREAM_EPOCH: u64 = 1_000;
 
 /// The means of [`LOSS_NAMES`] over an epoch.
 pub type Losses = [f64; LOSS_NAMES.len()];
@@ -104,7 +104,7 @@ pub struct Session {
     pub device: Device,
     /// Hard codes `(z0, z1)` of the training pairs under the frozen encoder, made
     /// when the action refinement starts (`[n, bits]` each).
-    codes: Option<(Tensor, Tensor)>,
+    pub(super) codes: Option<(Tensor, Tensor)>,
 }
 
 impl Session {
@@ -199,69 +199,6 @@ impl Session {
             let _ = observer.event(event);
         }
         Ok(sums.map(|s| s / batches.max(1) as f64))
-    }
-
-    /// The eval-mode (hard) codes of the pre and successor images in `range`.
-    fn hard_codes(&self, pairs: &Pairs, range: Range<usize>) -> anyhow::Result<(Tensor, Tensor)> {
-        let cfg = self.model.config();
-        let indices: Vec<usize> = range.collect();
-        let (mut z0, mut z1) = (Vec::new(), Vec::new());
-        for chunk in indices.chunks(512) {
-            let b = batch(pairs, chunk, &self.norm, cfg.output, &self.device)?;
-            z0.push(self.model.encode(&b.x0)?); // [chunk, bits]
-            z1.push(self.model.encode(&b.x1)?);
-        }
-        Ok((Tensor::cat(&z0, 0)?, Tensor::cat(&z1, 0)?))
-    }
-
-    /// One epoch of the action refinement: only the action networks learn, from the
-    /// hard codes of the frozen encoder, at the final temperature.
-    fn refine_epoch(
-        &mut self,
-        pairs: &Pairs,
-        range: Range<usize>,
-        observer: &mut dyn Observer,
-    ) -> anyhow::Result<Losses> {
-        let epoch = self.epochs_done();
-        if self.codes.is_none() {
-            self.codes = Some(self.hard_codes(pairs, range.clone())?);
-        }
-        let (z0, z1) = self.codes.clone().context("the codes were just made")?;
-        let mut noise = Noise::new(rng(self.train.seed, STREAM_EPOCH + epoch as u64));
-        let mut order: Vec<u32> = (0..range.len() as u32).collect();
-        order.shuffle(noise.rng());
-        let vars = self.optimizer.vars();
-        let batches = order.len() / self.train.batch;
-        let mut sums = [0f64; 3];
-        for (done, indices) in order.chunks_exact(self.train.batch).enumerate() {
-            let idx = Tensor::new(indices, &self.device)?; // [batch]
-            let (b0, b1) = (z0.index_select(&idx, 0)?, z1.index_select(&idx, 0)?);
-            let tau = self.train.tau_min;
-            let mut pass = Pass::Train {
-                noise: &mut noise,
-                tau,
-            };
-            let (loss, kl_a, succ) = self.model.action_terms(&b0, &b1, &mut pass)?;
-            let loss = loss.mean_all()?;
-            let mut grads = loss.backward()?;
-            clip_grad_norm(&mut grads, &vars, self.train.clip_norm)?;
-            self.optimizer.step(&grads)?;
-            for (s, t) in sums
-                .iter_mut()
-                .zip([loss, kl_a.mean_all()?, succ.mean_all()?])
-            {
-                *s += f64::from(t.to_scalar::<f32>()?);
-            }
-            let event = Event::Batch {
-                epoch,
-                done: done + 1,
-                of: batches,
-                loss: sums[0] / (done + 1) as f64,
-            };
-            let _ = observer.event(event);
-        }
-        let [loss, kl_a, succ] = sums.map(|s| s / batches.max(1) as f64);
-        Ok([loss, 0.0, 0.0, 0.0, kl_a, succ])
     }
 
     /// Mean eval-mode losses over the transitions in `range`, in batches.
