@@ -28,11 +28,22 @@ fn train_encode_decode_and_report_round_trip() {
         "p32",
     ]);
     let out = sb.ok(&[
-        "train", "--data", "lo3", "--out", "run", "--preset", "tiny", "--epochs", "2", "--device",
+        "train",
+        "--data",
+        "lo3",
+        "--out",
+        "run",
+        "--preset",
+        "tiny",
+        "--epochs",
+        "2",
+        "--device",
         "cpu",
+        "--set",
+        "train.refine_epochs=1",
     ]);
     assert!(
-        out.contains("trained 2 epochs") && out.contains("reconstruction"),
+        out.contains("trained 3 epochs") && out.contains("reconstruction"),
         "{out}"
     );
     for file in [
@@ -141,6 +152,8 @@ fn train_selects_the_estimator() {
         "cpu",
         "--estimator",
         "gst-p",
+        "--set",
+        "train.refine_epochs=0",
     ]);
     assert!(out.contains("trained 1 epochs"), "{out}");
     let config = std::fs::read_to_string(sb.path("run").join("config.json")).unwrap();
@@ -169,4 +182,12 @@ fn train_selects_the_estimator() {
         "rloo",
     ]);
     assert!(err.contains("samples"), "{err}");
+    for (bad, says) in [
+        ("train.nope=1", "`train.nope` is not a setting"),
+        ("train.lr", "expected KEY=VALUE"),
+        ("train.lr=fast", "wrong type"),
+    ] {
+        let err = sb.fails(&["train", "--data", "lo3", "--out", "r4", "--set", bad]);
+        assert!(err.contains(says), "{bad}: {err}");
+    }
 }
