@@ -107,10 +107,24 @@ pub fn extract(model: &Model, data: &Dataset) -> anyhow::Result<ActionModel> {
         ),
         PreconditionSource::Data => (Vec::new(), Vec::new()),
     };
-    let mut learned = Vec::with_capacity(used.len());
-    for (k, &label) in used.iter().enumerate() {
+    // With data preconditions, labels of identical effect are one action whose
+    // preconditions pool their pre-states; the regression gives each label its own.
+    let groups = match source {
+        PreconditionSource::Data => same_effect_groups(&apply_zero, &apply_one),
+        PreconditionSource::Regression => (0..used.len()).map(|k| vec![k]).collect(),
+    };
+    let mut counts = BTreeMap::new();
+    let mut learned = Vec::with_capacity(groups.len());
+    for group in groups {
+        let k = group[0];
+        let label = used[k];
+        let states: Vec<Vec<bool>> = group
+            .iter()
+            .flat_map(|&g| by_label[&used[g]].iter().cloned())
+            .collect();
+        counts.insert(label, states.len());
         let (pre_pos, pre_neg) = match source {
-            PreconditionSource::Data => preconditions_from_data(&by_label[&label]),
+            PreconditionSource::Data => preconditions_from_data(&states),
             PreconditionSource::Regression => (
                 to_bools(&reg_zero[k]),
                 reg_one[k].iter().map(|&b| b == 0).collect(),
@@ -125,7 +139,7 @@ pub fn extract(model: &Model, data: &Dataset) -> anyhow::Result<ActionModel> {
         });
     }
     let compiled = compile(&learned)?;
-    let observed = |label: usize| by_label.get(&label).map_or(0, Vec::len);
+    let observed = |label: usize| counts.get(&label).copied().unwrap_or(0);
     Ok(ActionModel {
         bits: f,
         labels: model.actions(),
@@ -134,6 +148,18 @@ pub fn extract(model: &Model, data: &Dataset) -> anyhow::Result<ActionModel> {
         transitions: n,
         actions: compiled.iter().map(|c| saved(c, observed)).collect(),
     })
+}
+
+/// Indices of the labels grouped by identical effect (`APPLY(0⃗, a)`, `APPLY(1⃗, a)`),
+/// each group in label order, groups ordered by their first label.
+fn same_effect_groups(apply_zero: &[Vec<u8>], apply_one: &[Vec<u8>]) -> Vec<Vec<usize>> {
+    let mut by_effect: BTreeMap<(&[u8], &[u8]), Vec<usize>> = BTreeMap::new();
+    for (k, (zero, one)) in apply_zero.iter().zip(apply_one).enumerate() {
+        by_effect.entry((zero, one)).or_default().push(k);
+    }
+    let mut groups: Vec<Vec<usize>> = by_effect.into_values().collect();
+    groups.sort_by_key(|g| g[0]);
+    groups
 }
 
 fn saved(c: &CompiledAction, observed: impl Fn(usize) -> usize) -> SavedAction {
@@ -193,5 +219,21 @@ impl ActionModel {
             .collect::<anyhow::Result<Vec<_>>>()?;
         let names = (0..f).map(|i| format!("z{i}")).collect();
         StripsModel::new(names, actions).context("the action model is inconsistent")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_effect_groups;
+
+    #[test]
+    fn labels_with_the_same_effect_are_grouped() {
+        let zero = [vec![0, 1], vec![1, 0], vec![0, 1], vec![0, 1]];
+        let one = [vec![1, 1], vec![1, 0], vec![1, 1], vec![0, 1]];
+        // Labels 0 and 2 add bit 1 and keep bit 0; label 3 deletes bit 0; label 1 differs.
+        assert_eq!(
+            same_effect_groups(&zero, &one),
+            vec![vec![0, 2], vec![1], vec![3]]
+        );
     }
 }
