@@ -300,21 +300,26 @@ fn conv_ama4_network_trains_a_step() {
     );
 }
 
+/// A network of `model` on the CPU with weights initialized from `seed`.
+fn seeded_network(
+    model: &super::ModelConfig,
+    seed: u64,
+) -> (candle_nn::VarMap, super::csae::CubeSpaceAe) {
+    let varmap = candle_nn::VarMap::new();
+    let vb = candle_nn::VarBuilder::from_varmap(&varmap, candle_core::DType::F32, &Device::Cpu);
+    let net = super::csae::CubeSpaceAe::new(model, vb).unwrap();
+    super::params::initialize(&varmap, &mut crate::util::rng(seed, 1)).unwrap();
+    (varmap, net)
+}
+
 /// The E step's label costs (two matrix products, valid for 0/1 states) equal
 /// APPLY's successor cross-entropy computed label by label.
 #[test]
 fn label_costs_equal_the_cross_entropy_of_every_label() {
-    use candle_core::{DType, Tensor};
-    use candle_nn::{VarBuilder, VarMap};
+    use candle_core::Tensor;
     let (mut model, _) = Preset::Tiny.configs(crate::domain::Shape::gray(4, 4), 1);
     (model.bits, model.actions, model.action_hidden) = (6, 5, 8);
-    let varmap = VarMap::new();
-    let net = super::csae::CubeSpaceAe::new(
-        &model,
-        VarBuilder::from_varmap(&varmap, DType::F32, &Device::Cpu),
-    )
-    .unwrap();
-    super::params::initialize(&varmap, &mut crate::util::rng(3, 1)).unwrap();
+    let (_varmap, net) = seeded_network(&model, 3);
     let bits = |seed: u32| -> Tensor {
         let v: Vec<f32> = (0..7 * 6)
             .map(|i| f32::from(u8::from((i * 7 + seed * 3) % 5 < 2)))
@@ -340,18 +345,11 @@ fn label_costs_equal_the_cross_entropy_of_every_label() {
 /// (AMA4+: and back through REGRESS), whatever the network learned before.
 #[test]
 fn seeded_labels_reproduce_their_transitions() {
-    use candle_core::{DType, Tensor};
-    use candle_nn::{VarBuilder, VarMap};
+    use candle_core::Tensor;
     let (mut model, _) = Preset::CpuMlpAma4.configs(crate::domain::Shape::gray(4, 4), 1);
     (model.bits, model.actions, model.action_hidden) = (8, 6, 8);
     model.arch = Arch::Mlp { hidden: vec![8] };
-    let varmap = VarMap::new();
-    let net = super::csae::CubeSpaceAe::new(
-        &model,
-        VarBuilder::from_varmap(&varmap, DType::F32, &Device::Cpu),
-    )
-    .unwrap();
-    super::params::initialize(&varmap, &mut crate::util::rng(5, 1)).unwrap();
+    let (varmap, net) = seeded_network(&model, 5);
     let z0 = vec![1., 0., 1., 1., 0., 0., 1., 0.];
     let z1 = vec![0., 0., 1., 1., 1., 0., 1., 1.];
     net.seed_labels(&varmap, &[(4, z0.clone(), z1.clone())])
