@@ -96,6 +96,14 @@ pub struct BenchArgs {
     /// CPU threads for the tensor kernels (see `train --threads`).
     #[arg(long, default_value_t = 1)]
     pub threads: usize,
+    /// Change one setting of the preset for every run (repeatable), as `train --set`,
+    /// e.g. `--set train.anneal_epochs=20`.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub overrides: Vec<String>,
+    /// Continue an interrupted comparison in --out: finished runs are kept, an
+    /// unfinished one resumes from its checkpoint (use the same other arguments).
+    #[arg(long)]
+    pub resume: bool,
 }
 
 /// Runs `latplan bench-estimators` and prints the table.
@@ -118,6 +126,8 @@ pub fn bench_estimators(args: &BenchArgs) -> anyhow::Result<()> {
         steps: args.steps.clone(),
         problems: args.count,
         search: args.search.config(Some(60.0))?,
+        overrides: args.overrides.clone(),
+        resume: args.resume,
     };
     let rows = bench::run(&opts, &device, |line| eprintln!("{line}"))?;
     println!("{}", bench::markdown(&rows));

@@ -235,3 +235,23 @@ fn presets_make_their_default_data_and_problems() {
         }
     }
 }
+
+/// `latplan problems --domain NAME` with the preset's default lengths and 20
+/// problems per length (the evaluation protocol) works for the small presets.
+#[test]
+fn default_problem_lengths_exist() {
+    for name in [
+        "lightsout3",
+        "lightsout4",
+        "puzzle3x2-digits",
+        "puzzle8-digits",
+        "hanoi4-4",
+    ] {
+        let preset = Preset::load(name).unwrap();
+        let d = preset.domain.build().unwrap();
+        for &steps in &preset.steps {
+            let found = d.problems(steps, 20, &mut rng(1, 0));
+            assert_eq!(found.map(|p| p.len()).ok(), Some(20), "{name}: {steps}");
+        }
+    }
+}

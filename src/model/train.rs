@@ -238,6 +238,8 @@ pub struct TrainReport {
     pub stopped: bool,
     /// The last epoch's log row.
     pub last: Option<EpochLog>,
+    /// The last joint (not refinement) epoch's log row.
+    pub last_joint: Option<EpochLog>,
 }
 
 /// Trains `session` until its configured epochs are done or `observer` stops it,
@@ -291,5 +293,6 @@ pub fn fit(
         epochs_done: session.epochs_done(),
         stopped,
         last: session.log.last().cloned(),
+        last_joint: session.log.iter().rev().find(|row| !row.refine).cloned(),
     })
 }

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use candle_core::Device;
 use indicatif::ProgressBar;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::eval::{evaluate, EvalOptions};
 use super::session::Session;
@@ -19,7 +19,7 @@ use crate::model::train::Silent;
 use crate::model::workflow::{self, TrainOptions};
 use crate::model::{EstimatorKind, Model, Preset};
 use crate::search::SearchConfig;
-use crate::util::{write_atomic, write_json};
+use crate::util::{read_json, write_atomic, write_json};
 
 /// What to compare.
 #[derive(Debug, Clone)]
@@ -44,10 +44,15 @@ pub struct BenchOptions {
     pub problems: usize,
     /// How the problems are searched.
     pub search: SearchConfig,
+    /// `key=value` settings over the preset for every run (as `train --set`).
+    pub overrides: Vec<String>,
+    /// Continue an interrupted comparison in `out`: finished runs are kept,
+    /// an unfinished one resumes from its checkpoint.
+    pub resume: bool,
 }
 
 /// One line of the table.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BenchRow {
     /// Domain preset.
     pub domain: String,
@@ -57,12 +62,18 @@ pub struct BenchRow {
     pub val_neg_elbo: f64,
     /// Share of test pairs with `APPLY(z0, a) == z1` bit-exact.
     pub successor: f64,
+    /// Share of test pairs where some label gives the exact successor.
+    pub successor_any_label: f64,
     /// Valid plans.
     pub valid: usize,
+    /// Valid plans of the optimal length.
+    pub optimal: usize,
     /// Problems planned.
     pub problems: usize,
-    /// Mean seconds per training epoch.
+    /// Mean seconds per joint training epoch.
     pub seconds_per_epoch: f64,
+    /// Seconds of the whole training (joint epochs and refinement).
+    pub train_seconds: f64,
 }
 
 /// Runs the comparison; `progress` hears a line before each step. Writes
@@ -75,9 +86,9 @@ pub fn run(
     if opts.domains.is_empty() || opts.estimators.is_empty() {
         bail!("--domains and --estimators must each name at least one");
     }
-    if opts.out.exists() && opts.out.read_dir()?.next().is_some() {
+    if !opts.resume && opts.out.exists() && opts.out.read_dir()?.next().is_some() {
         bail!(
-            "--out {} is not empty; choose a new folder",
+            "--out {} is not empty; choose a new folder, or --resume to continue it",
             opts.out.display()
         );
     }
@@ -96,13 +107,25 @@ pub fn run(
     Ok(rows)
 }
 
-/// Generates the dataset and the problem set of one domain under `dir`.
+/// Generates the dataset and the problem set of one domain under `dir`, or
+/// keeps them when an earlier comparison finished making them (the problem set
+/// is made last, in a temporary folder renamed when complete).
 fn prepare(
     domain: &DomainPreset,
     opts: &BenchOptions,
     dir: &Path,
 ) -> anyhow::Result<(PathBuf, PathBuf)> {
     let (data, problems) = (dir.join("data"), dir.join("problems"));
+    if problems.is_dir() {
+        return Ok((data, problems));
+    }
+    let partial = dir.join("problems.partial");
+    for stale in [&data, &partial] {
+        if stale.exists() {
+            std::fs::remove_dir_all(stale)
+                .with_context(|| format!("cannot remove the unfinished {}", stale.display()))?;
+        }
+    }
     let hidden = ProgressBar::hidden();
     let n = opts.transitions.unwrap_or(domain.transitions);
     generate::dataset(domain, n, opts.seed, &hidden)?.save(&data)?;
@@ -112,7 +135,9 @@ fn prepare(
         seed: opts.seed,
         noise: 0.0,
     };
-    generate::problems(domain, &popts, &problems, &hidden)?;
+    generate::problems(domain, &popts, &partial, &hidden)?;
+    std::fs::rename(&partial, &problems)
+        .with_context(|| format!("cannot rename {} to problems", partial.display()))?;
     Ok((data, problems))
 }
 
@@ -126,16 +151,28 @@ fn bench_one(
     device: &Device,
 ) -> anyhow::Result<BenchRow> {
     let run = opts.out.join(&domain.name).join(kind.name());
+    let row_file = run.join("bench-row.json");
+    if row_file.exists() {
+        return read_json(&row_file);
+    }
+    let resume = run.join("config.json").exists();
+    if run.exists() && !resume {
+        std::fs::remove_dir_all(&run)
+            .with_context(|| format!("cannot remove the unfinished run {}", run.display()))?;
+    }
+    let mut overrides = opts.overrides.clone();
+    overrides.push(format!("model.estimator={}", kind.name()));
     let topts = TrainOptions {
         preset: opts.preset,
         epochs: opts.epochs,
         seed: opts.seed,
-        resume: false,
-        overrides: vec![format!("model.estimator={}", kind.name())],
+        resume,
+        overrides,
     };
     let (report, quality) = workflow::train(data, &run, &topts, device, &mut Silent)?;
     let quality = quality.context("training stopped before its last epoch")?;
     let last = report.last.context("no epoch was trained")?;
+    let joint = report.last_joint.context("no joint epoch was trained")?;
     let model = Model::load(&run, device)?;
     super::actions::extract(&model, &workflow::load_dataset(data)?)?.save(&run)?;
     let session = Session::open(&run, device)?;
@@ -146,34 +183,44 @@ fn bench_one(
     };
     let eval = evaluate(&session, problems, &eval_opts, |_| ())?;
     eval.save(&run.join("eval"))?;
-    Ok(BenchRow {
+    let row = BenchRow {
         domain: domain.name.clone(),
         estimator: kind.name().to_string(),
         val_neg_elbo: last.val[1],
         successor: quality.successor,
+        successor_any_label: quality.successor_any_label,
         valid: eval.rows.iter().filter(|r| r.valid).count(),
+        optimal: eval.rows.iter().filter(|r| r.optimal).count(),
         problems: eval.rows.len(),
-        seconds_per_epoch: last.seconds / report.epochs_done.max(1) as f64,
-    })
+        seconds_per_epoch: joint.seconds / (joint.epoch + 1) as f64,
+        train_seconds: last.seconds,
+    };
+    write_json(&row_file, &row)?;
+    Ok(row)
 }
 
 /// The rows as a markdown table.
 pub fn markdown(rows: &[BenchRow]) -> String {
     let mut out = String::from(
-        "| domain | estimator | val −ELBO | exact successor | valid plans | s / epoch |\n\
-         |---|---|---|---|---|---|\n",
+        "| domain | estimator | val −ELBO | exact successor | some label exact | valid plans \
+         | optimal plans | s / joint epoch | training s |\n\
+         |---|---|---|---|---|---|---|---|---|\n",
     );
     for r in rows {
         let _ = writeln!(
             out,
-            "| {} | {} | {:.2} | {:.1}% | {}/{} | {:.2} |",
+            "| {} | {} | {:.2} | {:.1}% | {:.1}% | {}/{} | {}/{} | {:.2} | {:.0} |",
             r.domain,
             r.estimator,
             r.val_neg_elbo,
             100.0 * r.successor,
+            100.0 * r.successor_any_label,
             r.valid,
             r.problems,
-            r.seconds_per_epoch
+            r.optimal,
+            r.problems,
+            r.seconds_per_epoch,
+            r.train_seconds
         );
     }
     out
@@ -181,19 +228,24 @@ pub fn markdown(rows: &[BenchRow]) -> String {
 
 /// Writes `bench.md`, `bench.csv` and `bench.json` into `out`.
 fn save(rows: &[BenchRow], out: &Path) -> anyhow::Result<()> {
-    let mut csv =
-        String::from("domain,estimator,val_neg_elbo,successor,valid,problems,seconds_per_epoch\n");
+    let mut csv = String::from(
+        "domain,estimator,val_neg_elbo,successor,successor_any_label,valid,optimal,problems,\
+         seconds_per_epoch,train_seconds\n",
+    );
     for r in rows {
         let _ = writeln!(
             csv,
-            "{},{},{:.4},{:.4},{},{},{:.3}",
+            "{},{},{:.4},{:.4},{:.4},{},{},{},{:.3},{:.1}",
             r.domain,
             r.estimator,
             r.val_neg_elbo,
             r.successor,
+            r.successor_any_label,
             r.valid,
+            r.optimal,
             r.problems,
-            r.seconds_per_epoch
+            r.seconds_per_epoch,
+            r.train_seconds
         );
     }
     write_atomic(&out.join("bench.csv"), csv.as_bytes())?;
