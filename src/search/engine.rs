@@ -122,6 +122,12 @@ pub fn best_first<S: SearchSpace, H: Heuristic>(
     }
 }
 
+/// True if `a` and `b` hold the same words (branch-free: states are a few words).
+#[inline]
+fn same_words(a: &[u64], b: &[u64]) -> bool {
+    a.iter().zip(b).fold(0, |diff, (x, y)| diff | (x ^ y)) == 0
+}
+
 /// What the search knows about one registered state, kept together so that
 /// one cache access finds it. `h == DEAD` marks a dead end.
 #[derive(Clone, Copy)]
@@ -206,10 +212,19 @@ impl<'a, S: SearchSpace> Search<'a, S> {
     ) {
         ops.clear();
         self.space.applicable(self.table.get(id), ops);
-        let g_parent = self.nodes[id as usize].g;
+        let Node {
+            g: g_parent,
+            parent: from,
+            ..
+        } = self.nodes[id as usize];
         for &op in ops.iter() {
             self.space.apply(op, self.table.get(id), succ);
             self.stats.generated += 1;
+            // The state we came from: a path back to it is never cheaper (g only
+            // falls, costs are non-negative), so the lookup can be skipped.
+            if from != NONE && same_words(self.table.get(from), succ) {
+                continue;
+            }
             let g = g_parent.saturating_add(self.space.cost(op));
             let (child, is_new) = self.table.insert(succ);
             if is_new {

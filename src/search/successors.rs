@@ -2,7 +2,9 @@
 //! is filed under one "key" precondition literal, preferably a positive one
 //! (`bit j is true`). A lookup visits only the groups of the state's true bits
 //! (and, for actions without positive preconditions, of the false bits that
-//! key any), and checks each candidate's full masks word by word.
+//! key any). Each entry of a group carries a second literal of its action, a
+//! one-word test that rejects most candidates before their full masks are
+//! checked word by word.
 //!
 //! Compared with a decision tree over binary bits this visits a handful of
 //! small groups per state instead of a chain of one node per tested bit.
@@ -10,15 +12,50 @@
 /// A precondition literal: (bit, required value).
 pub type Literal = (u32, bool);
 
+/// A group entry: an action and its quick test, `state[word] & mask == want`
+/// (one more precondition literal than the key, or none: `mask == 0`).
+#[derive(Clone, Copy, Debug)]
+struct Entry {
+    op: u32,
+    word: u32,
+    mask: u64,
+    want: u64,
+}
+
+impl Entry {
+    /// The entry of `op`, keyed on `key`: the quick test is a positive literal
+    /// other than the key when there is one (sparse states make it the likelier
+    /// to fail), else any other literal.
+    fn new(op: u32, lits: &[Literal], key: Literal) -> Self {
+        let others = || lits.iter().filter(|&&l| l != key);
+        let test = others().find(|l| l.1).or_else(|| others().next());
+        let (word, mask, want) = match test {
+            Some(&(b, v)) => (b / 64, 1u64 << (b % 64), u64::from(v) << (b % 64)),
+            None => (0, 0, 0),
+        };
+        Entry {
+            op,
+            word,
+            mask,
+            want,
+        }
+    }
+
+    #[inline]
+    fn passes(&self, state: &[u64]) -> bool {
+        state[self.word as usize] & self.mask == self.want
+    }
+}
+
 /// Compressed lists: `start[k]..start[k + 1]` indexes `items`.
 #[derive(Clone, Debug, Default)]
 struct Groups {
     start: Vec<u32>,
-    items: Vec<u32>,
+    items: Vec<Entry>,
 }
 
 impl Groups {
-    fn new(lists: Vec<Vec<u32>>) -> Self {
+    fn new(lists: Vec<Vec<Entry>>) -> Self {
         let mut g = Groups {
             start: vec![0],
             items: Vec::new(),
@@ -31,7 +68,7 @@ impl Groups {
     }
 
     #[inline]
-    fn get(&self, k: usize) -> &[u32] {
+    fn get(&self, k: usize) -> &[Entry] {
         &self.items[self.start[k] as usize..self.start[k + 1] as usize]
     }
 }
@@ -78,10 +115,11 @@ impl SuccessorGenerator {
                 .iter()
                 .filter(|l| l.1)
                 .min_by_key(|l| uses[l.0 as usize]);
+            let op = op as u32;
             match positive.or(lits.first()) {
-                Some(&(b, true)) => by_true[b as usize].push(op as u32),
-                Some(&(b, false)) => by_false[b as usize].push(op as u32),
-                None => always.push(op as u32),
+                Some(&(b, true)) => by_true[b as usize].push(Entry::new(op, lits, (b, true))),
+                Some(&(b, false)) => by_false[b as usize].push(Entry::new(op, lits, (b, false))),
+                None => always.push(op),
             }
         }
         let false_bits: Vec<u32> = (0..bits as u32)
@@ -122,24 +160,22 @@ impl SuccessorGenerator {
             while rest != 0 {
                 let bit = w * 64 + rest.trailing_zeros() as usize;
                 rest &= rest - 1;
-                out.extend(
-                    self.by_true
-                        .get(bit)
-                        .iter()
-                        .copied()
-                        .filter(|&op| self.holds(op, state)),
-                );
+                self.collect(self.by_true.get(bit), state, out);
             }
         }
         for (k, &b) in self.false_bits.iter().enumerate() {
             if state[b as usize / 64] >> (b % 64) & 1 == 0 {
-                out.extend(
-                    self.by_false
-                        .get(k)
-                        .iter()
-                        .copied()
-                        .filter(|&op| self.holds(op, state)),
-                );
+                self.collect(self.by_false.get(k), state, out);
+            }
+        }
+    }
+
+    /// Appends the actions of `group` whose preconditions hold in `state`.
+    #[inline]
+    fn collect(&self, group: &[Entry], state: &[u64], out: &mut Vec<u32>) {
+        for e in group {
+            if e.passes(state) && self.holds(e.op, state) {
+                out.push(e.op);
             }
         }
     }
