@@ -183,7 +183,7 @@ impl Preset {
         let (arch, variant, bits, actions, action_hidden) = match self {
             Preset::CpuMlp => (mlp(vec![400]), Variant::Ama3Plus, 48, 800, 400),
             Preset::CpuMlpAma4 => (mlp(vec![400]), Variant::Ama4Plus, 48, 800, 400),
-            Preset::Tiny => (mlp(vec![256]), Variant::Ama3Plus, 32, 128, 256),
+            Preset::Tiny => (mlp(vec![128]), Variant::Ama3Plus, 32, 128, 128),
             Preset::Conv => (
                 Arch::Conv {
                     channels: 32,
@@ -228,7 +228,7 @@ impl Preset {
         };
         let (epochs, anneal_epochs, batch) = match self {
             Preset::CpuMlp | Preset::CpuMlpAma4 => (100, 30, 100),
-            Preset::Tiny => (40, 25, 25),
+            Preset::Tiny => (60, 25, 50),
             Preset::Conv | Preset::ConvAma4 => (2000, 1000, 400),
         };
         let train = TrainConfig {
