@@ -22,8 +22,7 @@ use rand::seq::SliceRandom;
 
 use super::data::{batch, Pairs};
 use super::noise::Noise;
-use super::numerics::clip_grad_norm;
-use super::train::{Event, Losses, Observer, Session, STREAM_EPOCH};
+use super::train::{EpochSums, Losses, Observer, Session, STREAM_EPOCH};
 use crate::util::rng;
 
 /// A transition whose best label costs more than this (nats of successor
@@ -90,8 +89,7 @@ impl Session {
         let mut order: Vec<u32> = (0..range.len() as u32).collect();
         order.shuffle(noise.rng());
         let vars = self.optimizer.vars();
-        let batches = order.len() / self.train.batch;
-        let mut sums = [0f64; 3];
+        let mut sums = EpochSums::<3>::new(epoch, order.len() / self.train.batch);
         for (done, indices) in order.chunks_exact(self.train.batch).enumerate() {
             let idx = Tensor::new(indices, &self.device)?; // [batch]
             let (b0, b1) = (z0.index_select(&idx, 0)?, z1.index_select(&idx, 0)?);
@@ -100,23 +98,15 @@ impl Session {
                     .refine_terms(&b0, &b1, &labels.index_select(&idx, 0)?)?;
             let loss = loss.mean_all()?;
             let mut grads = loss.backward()?;
-            clip_grad_norm(&mut grads, &vars, self.train.clip_norm)?;
-            self.optimizer.step(&grads)?;
-            for (s, t) in sums
-                .iter_mut()
-                .zip([loss, ce_a.mean_all()?, succ.mean_all()?])
-            {
-                *s += f64::from(t.to_scalar::<f32>()?);
-            }
-            let event = Event::Batch {
-                epoch,
-                done: done + 1,
-                of: batches,
-                loss: sums[0] / (done + 1) as f64,
-            };
-            let _ = observer.event(event);
+            self.step(&mut grads, &vars)?;
+            let parts = [loss, ce_a.mean_all()?, succ.mean_all()?];
+            let parts: Vec<f32> = parts
+                .iter()
+                .map(Tensor::to_scalar)
+                .collect::<Result<_, _>>()?;
+            sums.add(done, parts, observer)?;
         }
-        let [loss, ce_a, succ] = sums.map(|s| s / batches.max(1) as f64);
+        let [loss, ce_a, succ] = sums.means();
         Ok([loss, 0.0, 0.0, 0.0, ce_a, succ])
     }
 }

@@ -11,7 +11,8 @@ use std::ops::{ControlFlow, Range};
 use std::time::Instant;
 
 use anyhow::{bail, Context};
-use candle_core::{DType, Device, Tensor};
+use candle_core::backprop::GradStore;
+use candle_core::{DType, Device, Tensor, Var};
 use candle_nn::{VarBuilder, VarMap};
 use rand::seq::SliceRandom;
 
@@ -158,8 +159,8 @@ impl Session {
         order.shuffle(noise.rng());
         let cfg = self.model.config().clone();
         let vars = self.optimizer.vars();
-        let batches = order.len() / self.train.batch;
-        let mut sums = [0f64; LOSS_NAMES.len()];
+        let mut sums =
+            EpochSums::<{ LOSS_NAMES.len() }>::new(epoch, order.len() / self.train.batch);
         // Estimators that draw several samples of a transition (RLOO) see the
         // batch repeated: rows are `samples` blocks of the same transitions.
         let samples = self.model.estimator().samples();
@@ -178,27 +179,17 @@ impl Session {
             )?;
             let (losses, parts) = summarize(&terms, &cfg)?;
             let mut grads = self.model.estimator().gradients(&losses, &terms.sites)?;
-            clip_grad_norm(&mut grads, &vars, self.train.clip_norm)?;
-            self.optimizer.step(&grads)?;
-            for (s, v) in sums.iter_mut().zip(parts.to_vec1::<f32>()?) {
-                *s += f64::from(v);
-            }
-            if !sums[0].is_finite() {
-                bail!(
-                    "the loss became {} in epoch {epoch}; try a smaller learning rate",
-                    sums[0]
-                );
-            }
-            let event = Event::Batch {
-                epoch,
-                done: done + 1,
-                of: batches,
-                loss: sums[0] / (done + 1) as f64,
-            };
-            // Stopping is honoured at epoch ends only, where a checkpoint is written.
-            let _ = observer.event(event);
+            self.step(&mut grads, &vars)?;
+            sums.add(done, parts.to_vec1::<f32>()?, observer)?;
         }
-        Ok(sums.map(|s| s / batches.max(1) as f64))
+        Ok(sums.means())
+    }
+
+    /// Clips the gradients to the configured global norm and takes an optimizer step.
+    pub(super) fn step(&mut self, grads: &mut GradStore, vars: &[Var]) -> anyhow::Result<()> {
+        clip_grad_norm(grads, vars, self.train.clip_norm)?;
+        self.optimizer.step(grads)?;
+        Ok(())
     }
 
     /// Mean eval-mode losses over the transitions in `range`, in batches.
@@ -217,6 +208,57 @@ impl Session {
             }
         }
         Ok(sums.map(|s| s / indices.len().max(1) as f64))
+    }
+}
+
+/// The running sums of an epoch's loss parts (the loss first), reported to the
+/// observer after every batch.
+pub(super) struct EpochSums<const N: usize> {
+    epoch: usize,
+    batches: usize,
+    sums: [f64; N],
+}
+
+impl<const N: usize> EpochSums<N> {
+    pub(super) fn new(epoch: usize, batches: usize) -> Self {
+        Self {
+            epoch,
+            batches,
+            sums: [0.0; N],
+        }
+    }
+
+    /// Adds batch `done`'s parts; fails once the loss is not finite.
+    pub(super) fn add(
+        &mut self,
+        done: usize,
+        parts: impl IntoIterator<Item = f32>,
+        observer: &mut dyn Observer,
+    ) -> anyhow::Result<()> {
+        for (s, v) in self.sums.iter_mut().zip(parts) {
+            *s += f64::from(v);
+        }
+        if !self.sums[0].is_finite() {
+            bail!(
+                "the loss became {} in epoch {}; try a smaller learning rate",
+                self.sums[0],
+                self.epoch
+            );
+        }
+        let event = Event::Batch {
+            epoch: self.epoch,
+            done: done + 1,
+            of: self.batches,
+            loss: self.sums[0] / (done + 1) as f64,
+        };
+        // Stopping is honoured at epoch ends only, where a checkpoint is written.
+        let _ = observer.event(event);
+        Ok(())
+    }
+
+    /// The means over the epoch's batches.
+    pub(super) fn means(&self) -> [f64; N] {
+        self.sums.map(|s| s / self.batches.max(1) as f64)
     }
 }
 
