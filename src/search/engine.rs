@@ -122,12 +122,6 @@ pub fn best_first<S: SearchSpace, H: Heuristic>(
     }
 }
 
-/// True if `a` and `b` hold the same words (branch-free: states are a few words).
-#[inline]
-fn same_words(a: &[u64], b: &[u64]) -> bool {
-    a.iter().zip(b).fold(0, |diff, (x, y)| diff | (x ^ y)) == 0
-}
-
 /// What the search knows about one registered state, kept together so that
 /// one cache access finds it. `h == DEAD` marks a dead end.
 #[derive(Clone, Copy)]
@@ -222,7 +216,7 @@ impl<'a, S: SearchSpace> Search<'a, S> {
             self.stats.generated += 1;
             // The state we came from: a path back to it is never cheaper (g only
             // falls, costs are non-negative), so the lookup can be skipped.
-            if from != NONE && same_words(self.table.get(from), succ) {
+            if from != NONE && self.table.same(from, succ) {
                 continue;
             }
             let g = g_parent.saturating_add(self.space.cost(op));

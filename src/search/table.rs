@@ -77,8 +77,9 @@ impl StateTable {
         }
     }
 
+    /// True if state `id` is `state`, word for word.
     #[inline]
-    fn same(&self, id: u32, state: &[u64]) -> bool {
+    pub fn same(&self, id: u32, state: &[u64]) -> bool {
         let stored = self.get(id);
         (0..self.words).all(|w| stored[w] == state[w])
     }
