@@ -2,6 +2,17 @@
 
 use crate::util::Sandbox;
 
+/// `latplan train` of the tiny network on the dataset `lo3` into `run`, on the
+/// CPU, for `epochs` joint epochs, with `extra` arguments; returns its output.
+fn train_tiny(sb: &Sandbox, epochs: &str, extra: &[&str]) -> String {
+    let mut args = vec![
+        "train", "--data", "lo3", "--out", "run", "--preset", "tiny", "--epochs", epochs,
+        "--device", "cpu",
+    ];
+    args.extend_from_slice(extra);
+    sb.ok(&args)
+}
+
 #[test]
 fn train_encode_decode_and_report_round_trip() {
     let sb = Sandbox::new();
@@ -27,21 +38,7 @@ fn train_encode_decode_and_report_round_trip() {
         "--out",
         "p32",
     ]);
-    let out = sb.ok(&[
-        "train",
-        "--data",
-        "lo3",
-        "--out",
-        "run",
-        "--preset",
-        "tiny",
-        "--epochs",
-        "2",
-        "--device",
-        "cpu",
-        "--set",
-        "train.refine_epochs=1",
-    ]);
+    let out = train_tiny(&sb, "2", &["--set", "train.refine_epochs=1"]);
     assert!(
         out.contains("trained 3 epochs") && out.contains("reconstruction"),
         "{out}"
@@ -138,23 +135,11 @@ fn train_selects_the_estimator() {
         "--out",
         "lo3",
     ]);
-    let out = sb.ok(&[
-        "train",
-        "--data",
-        "lo3",
-        "--out",
-        "run",
-        "--preset",
-        "tiny",
-        "--epochs",
+    let out = train_tiny(
+        &sb,
         "1",
-        "--device",
-        "cpu",
-        "--estimator",
-        "gst-p",
-        "--set",
-        "train.refine_epochs=0",
-    ]);
+        &["--estimator", "gst-p", "--set", "train.refine_epochs=0"],
+    );
     assert!(out.contains("trained 1 epochs"), "{out}");
     let config = std::fs::read_to_string(sb.path("run").join("config.json")).unwrap();
     assert!(config.contains("\"estimator\": \"gst-p\""), "{config}");

@@ -12,38 +12,29 @@ use crate::util::Sandbox;
 
 /// Generates LightsOut 3×3, trains the tiny network and makes 1- and 2-step problems.
 fn trained() -> Sandbox {
+    trained_on("lightsout3", "600", Some("20"), "1,2")
+}
+
+/// Generates `n` pairs of `domain` (seed 1), trains the tiny network (`epochs`,
+/// or the preset's) into `run`, and makes three problems per length in `steps`.
+fn trained_on(domain: &str, n: &str, epochs: Option<&str>, steps: &str) -> Sandbox {
     let sb = Sandbox::new();
     sb.ok(&[
-        "generate",
-        "-d",
-        "lightsout3",
-        "-n",
-        "600",
-        "--seed",
-        "1",
-        "--out",
-        "data",
+        "generate", "-d", domain, "-n", n, "--seed", "1", "--out", "data",
     ]);
-    let out = sb.ok(&[
-        "train", "--data", "data", "--out", "run", "--preset", "tiny", "--epochs", "20",
-        "--device", "cpu",
-    ]);
+    let mut train = vec![
+        "train", "--data", "data", "--out", "run", "--preset", "tiny", "--device", "cpu",
+    ];
+    if let Some(e) = epochs {
+        train.extend(["--epochs", e]);
+    }
+    let out = sb.ok(&train);
     assert!(
         out.contains("extracted") && out.contains("STRIPS actions"),
         "{out}"
     );
     sb.ok(&[
-        "problems",
-        "-d",
-        "lightsout3",
-        "--steps",
-        "1,2",
-        "--count",
-        "3",
-        "--seed",
-        "4",
-        "--out",
-        "probs",
+        "problems", "-d", domain, "--steps", steps, "--count", "3", "--seed", "4", "--out", "probs",
     ]);
     sb
 }
@@ -311,34 +302,7 @@ fn demo_runs_every_stage_and_says_where_things_are() {
 /// build: 6/6, and 40/40 on the preset's default 10- and 14-move problems).
 #[test]
 fn a_tiny_domain_gets_a_valid_optimal_plan() {
-    let sb = Sandbox::new();
-    sb.ok(&[
-        "generate",
-        "-d",
-        "puzzle3x2-digits",
-        "-n",
-        "2000",
-        "--seed",
-        "1",
-        "--out",
-        "data",
-    ]);
-    sb.ok(&[
-        "train", "--data", "data", "--out", "run", "--preset", "tiny", "--device", "cpu",
-    ]);
-    sb.ok(&[
-        "problems",
-        "-d",
-        "puzzle3x2-digits",
-        "--steps",
-        "2,4",
-        "--count",
-        "3",
-        "--seed",
-        "4",
-        "--out",
-        "probs",
-    ]);
+    let sb = trained_on("puzzle3x2-digits", "2000", None, "2,4");
     sb.ok(&[
         "eval",
         "--model",
