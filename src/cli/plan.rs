@@ -104,14 +104,7 @@ pub fn export(args: &ExportArgs) -> anyhow::Result<()> {
         write_domain(&session.strips, PDDL_DOMAIN).as_bytes(),
     )?;
     let a: &ActionModel = &session.actions;
-    println!(
-        "wrote {} ({} actions from {} of {} labels, {} bits)",
-        domain_path.display(),
-        a.actions.len(),
-        a.labels_used,
-        a.labels,
-        a.bits
-    );
+    println!("wrote {}: {}", domain_path.display(), a.summary());
     if let (Some(init), Some(goal)) = (&args.init, &args.goal) {
         let bits = session
             .model

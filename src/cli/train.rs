@@ -275,10 +275,8 @@ pub fn train_and_extract(
         let actions = crate::pipeline::actions::extract(&model, &workflow::load_dataset(data)?)?;
         actions.save(out)?;
         println!(
-            "extracted {} STRIPS actions ({} of {} labels used) into {}",
-            actions.actions.len(),
-            actions.labels_used,
-            actions.labels,
+            "extracted {} into {}",
+            actions.summary(),
             out.join(crate::pipeline::actions::ACTIONS).display()
         );
     }

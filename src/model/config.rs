@@ -227,7 +227,7 @@ impl Preset {
             estimator_options: EstimatorOptions::default(),
         };
         let (epochs, anneal_epochs, batch) = match self {
-            Preset::CpuMlp | Preset::CpuMlpAma4 => (100, 30, 100),
+            Preset::CpuMlp | Preset::CpuMlpAma4 => (25, 8, 100),
             Preset::Tiny => (60, 25, 50),
             Preset::Conv | Preset::ConvAma4 => (2000, 1000, 400),
         };
@@ -250,7 +250,7 @@ impl Preset {
             clip_norm: if gpu { 0.1 } else { 1.0 },
             seed,
             refine_epochs: match self {
-                Preset::CpuMlp | Preset::CpuMlpAma4 => 150,
+                Preset::CpuMlp | Preset::CpuMlpAma4 => 40,
                 Preset::Tiny => 40,
                 Preset::Conv | Preset::ConvAma4 => 200,
             },

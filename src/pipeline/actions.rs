@@ -59,6 +59,10 @@ pub struct ActionModel {
     pub preconditions: PreconditionSource,
     /// Transitions the extraction saw.
     pub transitions: usize,
+    /// Of those, the transitions whose label's effect does not reproduce the
+    /// encoded successor: left out of the data preconditions (AMA3+).
+    #[serde(default)]
+    pub unreproduced: usize,
     /// The STRIPS actions (after splitting flips).
     pub actions: Vec<SavedAction>,
 }
@@ -87,10 +91,8 @@ pub fn extract(model: &Model, data: &Dataset) -> anyhow::Result<ActionModel> {
     let z0 = model.encode(&pre)?;
     let z1 = model.encode(&suc)?;
     let labels = model.action_of(&z0, &z1)?;
-    let mut by_label: BTreeMap<usize, Vec<Vec<bool>>> = BTreeMap::new();
-    for (z, &a) in z0.iter().zip(&labels) {
-        by_label.entry(a).or_default().push(to_bools(z));
-    }
+    let predicted = model.apply(&z0, &labels)?;
+    let (by_label, unreproduced) = pre_states_by_label(&z0, &z1, &labels, &predicted);
     let used: Vec<usize> = by_label.keys().copied().collect();
     let f = model.bits();
     let apply_zero = model.apply(&vec![vec![0u8; f]; used.len()], &used)?;
@@ -122,6 +124,9 @@ pub fn extract(model: &Model, data: &Dataset) -> anyhow::Result<ActionModel> {
             .iter()
             .flat_map(|&g| by_label[&used[g]].iter().cloned())
             .collect();
+        if states.is_empty() && source == PreconditionSource::Data {
+            continue; // the effect never reproduced its transitions
+        }
         counts.insert(label, states.len());
         let (pre_pos, pre_neg) = match source {
             PreconditionSource::Data => preconditions_from_data(&states),
@@ -146,8 +151,35 @@ pub fn extract(model: &Model, data: &Dataset) -> anyhow::Result<ActionModel> {
         labels_used: used.len(),
         preconditions: source,
         transitions: n,
+        unreproduced,
         actions: compiled.iter().map(|c| saved(c, observed)).collect(),
     })
+}
+
+/// The pre-states of each used label, and how many transitions were left out.
+///
+/// The data preconditions describe where an action's learned effect holds: a
+/// transition whose successor `z1` differs from the effect's prediction
+/// `predicted` would only widen them (with 20 000 8-puzzle transitions, 5 % of
+/// them unseen in training, 82 % valid plans instead of 95 %), so it is left
+/// out. Its label still counts as used (with perhaps no pre-state).
+fn pre_states_by_label(
+    z0: &[Vec<u8>],
+    z1: &[Vec<u8>],
+    labels: &[usize],
+    predicted: &[Vec<u8>],
+) -> (BTreeMap<usize, Vec<Vec<bool>>>, usize) {
+    let mut by_label: BTreeMap<usize, Vec<Vec<bool>>> = BTreeMap::new();
+    let mut unreproduced = 0;
+    for (k, &a) in labels.iter().enumerate() {
+        let pre_states = by_label.entry(a).or_default();
+        if predicted[k] == z1[k] {
+            pre_states.push(to_bools(&z0[k]));
+        } else {
+            unreproduced += 1;
+        }
+    }
+    (by_label, unreproduced)
 }
 
 /// Indices of the labels grouped by identical effect (`APPLY(0⃗, a)`, `APPLY(1⃗, a)`),
@@ -180,6 +212,27 @@ fn saved(c: &CompiledAction, observed: impl Fn(usize) -> usize) -> SavedAction {
 }
 
 impl ActionModel {
+    /// One line for the terminal: actions, labels, and where the
+    /// preconditions came from.
+    pub fn summary(&self) -> String {
+        let pre = match self.preconditions {
+            PreconditionSource::Data => format!(
+                "preconditions from {} of {} transitions ({} whose successor the effect gets wrong left out)",
+                self.transitions - self.unreproduced,
+                self.transitions,
+                self.unreproduced
+            ),
+            PreconditionSource::Regression => "preconditions from the regression network".into(),
+        };
+        format!(
+            "{} STRIPS actions from {} of {} labels over {} bits; {pre}",
+            self.actions.len(),
+            self.labels_used,
+            self.labels,
+            self.bits
+        )
+    }
+
     /// Writes `actions.json` into the run directory, atomically.
     pub fn save(&self, run: &Path) -> anyhow::Result<()> {
         crate::util::write_json(&run.join(ACTIONS), self)
@@ -224,7 +277,24 @@ impl ActionModel {
 
 #[cfg(test)]
 mod tests {
-    use super::same_effect_groups;
+    use super::{pre_states_by_label, same_effect_groups};
+
+    #[test]
+    fn transitions_the_effect_gets_wrong_give_no_pre_state() {
+        let z0 = [vec![0, 0], vec![1, 0], vec![0, 1], vec![1, 1]];
+        let z1 = [vec![1, 0], vec![1, 0], vec![1, 1], vec![0, 1]];
+        let labels = [3, 3, 3, 5];
+        // Label 3 sets bit 0: right for the first two, wrong for the third
+        // (bit 1 changed too); label 5's only transition is wrong as well.
+        let predicted = [vec![1, 0], vec![1, 0], vec![1, 0], vec![1, 1]];
+        let (by_label, left_out) = pre_states_by_label(&z0, &z1, &labels, &predicted);
+        assert_eq!(left_out, 2);
+        assert_eq!(by_label[&3], vec![vec![false, false], vec![true, false]]);
+        assert!(
+            by_label[&5].is_empty(),
+            "label 5 is used but has no pre-state"
+        );
+    }
 
     #[test]
     fn labels_with_the_same_effect_are_grouped() {
