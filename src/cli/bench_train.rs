@@ -128,6 +128,9 @@ fn preset_name(p: Preset) -> String {
 /// Runs `latplan bench-train` and prints the table.
 pub fn bench_train(args: &BenchTrainArgs) -> anyhow::Result<()> {
     workflow::set_cpu_threads(args.threads)?;
+    if args.steps == 0 {
+        bail!("--steps must be at least 1 (the median of the timed steps is reported)");
+    }
     let device = workflow::device(args.device.into())?;
     let torch_missing = args
         .torch
