@@ -15,12 +15,12 @@ use candle_core::{Module, Result, Tensor};
 use candle_nn::{Init, VarBuilder};
 
 /// Cross-correlation of `x` with a kernel given as the matrix `w`, whose
-/// columns are ordered (input channel, kernel row, kernel column). With
+/// columns are ordered (kernel row, kernel column, input channel). With
 /// `flip`, kernel position (a, b) reads the input at offset (k−1−a, k−1−b):
 /// a correlation with the rotated kernel, i.e. a transposed convolution.
 ///
 /// # Shapes
-/// `x`: `[batch, in, height, width]`, `w`: `[out, in·k·k]` ->
+/// `x`: `[batch, in, height, width]`, `w`: `[out, k·k·in]` ->
 /// `[batch, out, height + 2·pad − k + 1, width + 2·pad − k + 1]`.
 fn correlate(x: &Tensor, w: &Tensor, k: usize, pad: usize, flip: bool) -> Result<Tensor> {
     let (batch, channels, height, width) = x.dims4()?;
@@ -39,8 +39,12 @@ fn correlate(x: &Tensor, w: &Tensor, k: usize, pad: usize, flip: bool) -> Result
             "convolution: {height}×{width} input is smaller than the {k}×{k} kernel"
         ),
     };
+    // Contiguous before padding: candle pads by concatenation, which on a
+    // transposed tensor yields a transposed result, and the windows of that
+    // would be copied element by element.
     let padded = x
         .transpose(0, 1)? // [in, batch, height, width]
+        .contiguous()?
         .pad_with_zeros(2, pad, pad)?
         .pad_with_zeros(3, pad, pad)?; // [in, batch, height + 2·pad, width + 2·pad]
     let mut windows = Vec::with_capacity(k * k);
@@ -50,7 +54,9 @@ fn correlate(x: &Tensor, w: &Tensor, k: usize, pad: usize, flip: bool) -> Result
             windows.push(padded.narrow(2, da, oh)?.narrow(3, db, ow)?); // [in, batch, oh, ow]
         }
     }
-    let columns = Tensor::stack(&windows, 1)? // [in, k·k, batch, oh, ow]
+    // Stacked on the first axis: candle copies each window in blocks of a row
+    // (stacking on an inner axis makes it copy element by element on the CPU).
+    let columns = Tensor::stack(&windows, 0)? // [k·k, in, batch, oh, ow]
         .reshape((cols, batch * oh * ow))?;
     w.matmul(&columns)? // [out, batch·oh·ow]
         .reshape((out, batch, oh, ow))?
@@ -101,7 +107,11 @@ impl Module for Conv2d {
     /// `x`: `[batch, in, h, w]` -> `[batch, out, h + 2·padding − k + 1, …]`.
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
         let (out, inputs, k, _) = self.weight.dims4()?;
-        let w = self.weight.reshape((out, inputs * k * k))?; // [out, in·k·k]
+        let w = self
+            .weight
+            .permute((0, 2, 3, 1))? // [out, k, k, in]
+            .contiguous()?
+            .reshape((out, k * k * inputs))?;
         add_bias(
             correlate(x, &w, k, self.padding, false)?,
             self.bias.as_ref(),
@@ -151,9 +161,9 @@ impl Module for ConvTranspose2d {
         let (inputs, out, k, _) = self.weight.dims4()?;
         let w = self
             .weight
-            .transpose(0, 1)? // [out, in, k, k]
+            .permute((1, 2, 3, 0))? // [out, k, k, in]
             .contiguous()?
-            .reshape((out, inputs * k * k))?;
+            .reshape((out, k * k * inputs))?;
         let y = correlate(x, &w, k, k - 1 - self.padding, true)?;
         add_bias(y, self.bias.as_ref())
     }
