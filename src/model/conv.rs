@@ -10,8 +10,15 @@
 //! `Conv2d` (`weight [out, in, k, k]`, `bias [out]`) and `ConvTranspose2d`
 //! (`weight [in, out, k, k]`, `bias [out]`), so saved models read unchanged.
 //! Only stride 1, dilation 1 and one group are supported: what the model uses.
+//!
+//! The input gradient is not left to autograd (which would differentiate the
+//! k² shifted windows one by one, each a padded full-size copy): the kernel
+//! gradient comes from the matrix product over the windows of the detached
+//! input, and the input gradient from [`InputGrad`], a zero-valued custom op
+//! whose backward is the adjoint layer: a transposed convolution for a
+//! convolution and the other way round, each again one im2col + GEMM.
 
-use candle_core::{Module, Result, Tensor};
+use candle_core::{CpuStorage, CustomOp1, DType, Layout, Module, Result, Shape, Tensor};
 use candle_nn::{Init, VarBuilder};
 
 /// Cross-correlation of `x` with a kernel given as the matrix `w`, whose
@@ -72,6 +79,87 @@ fn add_bias(y: Tensor, bias: Option<&Tensor>) -> Result<Tensor> {
     }
 }
 
+/// Zeros of a convolution's output shape, whose backward maps the output
+/// gradient to the input gradient by the adjoint correlation (`weight`,
+/// `pad`, `flip` as in [`correlate`]). Added to the output computed from the
+/// detached input, it routes the input gradient around the windows' autograd.
+struct InputGrad {
+    /// The adjoint's kernel matrix, detached.
+    weight: Tensor,
+    k: usize,
+    pad: usize,
+    flip: bool,
+    out: Shape,
+}
+
+impl CustomOp1 for InputGrad {
+    fn name(&self) -> &'static str {
+        "conv-input-grad"
+    }
+
+    fn cpu_fwd(&self, _: &CpuStorage, _: &Layout) -> Result<(CpuStorage, Shape)> {
+        let zeros = vec![0f32; self.out.elem_count()];
+        Ok((CpuStorage::F32(zeros), self.out.clone()))
+    }
+
+    #[cfg(feature = "cuda")]
+    fn cuda_fwd(
+        &self,
+        storage: &candle_core::CudaStorage,
+        _: &Layout,
+    ) -> Result<(candle_core::CudaStorage, Shape)> {
+        use candle_core::backend::{BackendDevice, BackendStorage};
+        let zeros = storage.device().zeros_impl(&self.out, DType::F32)?;
+        Ok((zeros, self.out.clone()))
+    }
+
+    fn bwd(&self, _: &Tensor, _: &Tensor, grad: &Tensor) -> Result<Option<Tensor>> {
+        correlate(grad, &self.weight, self.k, self.pad, self.flip).map(Some)
+    }
+}
+
+/// `correlate(x, w, k, pad, flip)` whose input gradient is the adjoint
+/// correlation `correlate(grad, adjoint, k, adjoint_pad, !flip)`, and whose
+/// kernel gradient flows through `w` only.
+fn conv_with_adjoint(
+    x: &Tensor,
+    w: &Tensor,
+    (k, pad, flip): (usize, usize, bool),
+    adjoint: &Tensor,
+    adjoint_pad: usize,
+) -> Result<Tensor> {
+    if x.dtype() != DType::F32 {
+        candle_core::bail!("convolution: expected f32 input, got {:?}", x.dtype());
+    }
+    let y = correlate(&x.detach(), w, k, pad, flip)?; // [batch, out, oh, ow]
+    if !x.track_op() {
+        return Ok(y);
+    }
+    let route = x.apply_op1(InputGrad {
+        weight: adjoint.detach(),
+        k,
+        pad: adjoint_pad,
+        flip: !flip,
+        out: y.shape().clone(),
+    })?; // zeros, [batch, out, oh, ow]
+    y + route
+}
+
+/// A kernel `[a, b, k, k]` as the matrix `[b, k·k·a]` that [`correlate`] takes
+/// for a layer from `a` to `b` channels (`b_first`: the kernel is `[b, a, k, k]`).
+fn kernel_matrix(weight: &Tensor, b_first: bool) -> Result<Tensor> {
+    let (d0, d1, k, _) = weight.dims4()?;
+    let (perm, rows, inputs) = if b_first {
+        ((0, 2, 3, 1), d0, d1)
+    } else {
+        ((1, 2, 3, 0), d1, d0)
+    };
+    weight
+        .permute(perm)? // [b, k, k, a]
+        .contiguous()?
+        .reshape((rows, k * k * inputs))
+}
+
 /// A stride-1 convolution with zero padding `padding` (`kernel / 2` is "same").
 #[derive(Debug, Clone)]
 pub struct Conv2d {
@@ -83,11 +171,14 @@ pub struct Conv2d {
 }
 
 impl Conv2d {
-    /// A layer over existing tensors (`weight [out, in, k, k]` square, `bias [out]`).
+    /// A layer over existing tensors (`weight [out, in, k, k]` square, `bias [out]`);
+    /// `padding` must be below the kernel size.
     pub fn new(weight: Tensor, bias: Option<Tensor>, padding: usize) -> Result<Self> {
         let (_, _, kh, kw) = weight.dims4()?;
-        if kh != kw {
-            candle_core::bail!("convolution: the kernel must be square, got {kh}×{kw}");
+        if kh != kw || padding >= kh {
+            candle_core::bail!(
+                "convolution: needs a square kernel and padding below its size, got {kh}×{kw} and {padding}"
+            );
         }
         Ok(Conv2d {
             weight,
@@ -106,16 +197,13 @@ impl Module for Conv2d {
     /// # Shapes
     /// `x`: `[batch, in, h, w]` -> `[batch, out, h + 2·padding − k + 1, …]`.
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        let (out, inputs, k, _) = self.weight.dims4()?;
-        let w = self
-            .weight
-            .permute((0, 2, 3, 1))? // [out, k, k, in]
-            .contiguous()?
-            .reshape((out, k * k * inputs))?;
-        add_bias(
-            correlate(x, &w, k, self.padding, false)?,
-            self.bias.as_ref(),
-        )
+        let k = self.weight.dim(2)?;
+        let w = kernel_matrix(&self.weight, true)?; // [out, k·k·in]
+                                                    // The adjoint is the transposed convolution of the same kernel.
+        let adjoint = kernel_matrix(&self.weight, false)?; // [in, k·k·out]
+        let adjoint_pad = k - 1 - self.padding;
+        let y = conv_with_adjoint(x, &w, (k, self.padding, false), &adjoint, adjoint_pad)?;
+        add_bias(y, self.bias.as_ref())
     }
 }
 
@@ -158,13 +246,12 @@ impl Module for ConvTranspose2d {
     /// # Shapes
     /// `x`: `[batch, in, h, w]` -> `[batch, out, h + k − 1 − 2·padding, …]`.
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        let (inputs, out, k, _) = self.weight.dims4()?;
-        let w = self
-            .weight
-            .permute((1, 2, 3, 0))? // [out, k, k, in]
-            .contiguous()?
-            .reshape((out, k * k * inputs))?;
-        let y = correlate(x, &w, k, k - 1 - self.padding, true)?;
+        let k = self.weight.dim(2)?;
+        let w = kernel_matrix(&self.weight, false)?; // [out, k·k·in]
+                                                     // The adjoint is the convolution of the same kernel.
+        let adjoint = kernel_matrix(&self.weight, true)?; // [in, k·k·out]
+        let pad = k - 1 - self.padding;
+        let y = conv_with_adjoint(x, &w, (k, pad, true), &adjoint, self.padding)?;
         add_bias(y, self.bias.as_ref())
     }
 }

@@ -150,6 +150,10 @@ fn mismatched_shapes_are_errors() {
     );
     assert!(ConvTranspose2d::new(w, None, 5).is_err(), "padding");
     assert!(
+        Conv2d::new(random(&[2, 3, 3, 3], 5), None, 3).is_err(),
+        "padding"
+    );
+    assert!(
         Conv2d::new(random(&[2, 3, 5, 3], 4), None, 1).is_err(),
         "square"
     );
