@@ -89,7 +89,7 @@ fn setup(opts: &SpeedOptions, device: &Device) -> anyhow::Result<(Session, Batch
     if let Some(b) = opts.batch {
         train.batch = b;
     }
-    if train.batch == 0 || opts.shape.len() == 0 {
+    if train.batch == 0 || opts.shape.is_empty() {
         bail!("the batch and the image must not be empty");
     }
     let n = train.batch;

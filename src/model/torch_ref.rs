@@ -46,6 +46,29 @@ pub fn unavailable(python: &Path) -> Option<String> {
     }
 }
 
+/// The flags naming the layer family and the likelihood.
+fn family(model: &ModelConfig) -> Vec<(&'static str, String)> {
+    let mut flags = match &model.arch {
+        Arch::Mlp { hidden } => {
+            let widths: Vec<String> = hidden.iter().map(usize::to_string).collect();
+            vec![("arch", "mlp".into()), ("hidden", widths.join(","))]
+        }
+        Arch::Conv { channels, kernel } => vec![
+            ("arch", "conv".into()),
+            ("conv-channels", channels.to_string()),
+            ("kernel", kernel.to_string()),
+        ],
+    };
+    match model.output {
+        Output::Gaussian { sigma } => {
+            flags.push(("output", "gaussian".into()));
+            flags.push(("sigma", sigma.to_string()));
+        }
+        Output::Bernoulli => flags.push(("output", "bernoulli".into())),
+    }
+    flags
+}
+
 /// The script's arguments for the network `model` trained with `train`.
 /// Fails for AMA4+ (the script implements AMA3+).
 pub fn arguments(model: &ModelConfig, train: &TrainConfig) -> anyhow::Result<Vec<String>> {
@@ -53,30 +76,7 @@ pub fn arguments(model: &ModelConfig, train: &TrainConfig) -> anyhow::Result<Vec
         bail!("the PyTorch reference implements AMA3+ only");
     }
     let s = model.shape;
-    let mut args: Vec<String> = Vec::new();
-    let mut put = |k: &str, v: String| {
-        args.push(format!("--{k}"));
-        args.push(v);
-    };
-    match &model.arch {
-        Arch::Mlp { hidden } => {
-            put("arch", "mlp".into());
-            let widths: Vec<String> = hidden.iter().map(usize::to_string).collect();
-            put("hidden", widths.join(","));
-        }
-        Arch::Conv { channels, kernel } => {
-            put("arch", "conv".into());
-            put("conv-channels", channels.to_string());
-            put("kernel", kernel.to_string());
-        }
-    }
-    match model.output {
-        Output::Gaussian { sigma } => {
-            put("output", "gaussian".into());
-            put("sigma", sigma.to_string());
-        }
-        Output::Bernoulli => put("output", "bernoulli".into()),
-    }
+    let mut flags = family(model);
     for (k, v) in [
         ("height", s.height),
         ("width", s.width),
@@ -86,7 +86,7 @@ pub fn arguments(model: &ModelConfig, train: &TrainConfig) -> anyhow::Result<Vec
         ("action-hidden", model.action_hidden),
         ("batch", train.batch),
     ] {
-        put(k, v.to_string());
+        flags.push((k, v.to_string()));
     }
     for (k, v) in [
         ("prior", model.prior),
@@ -98,14 +98,17 @@ pub fn arguments(model: &ModelConfig, train: &TrainConfig) -> anyhow::Result<Vec
         ("clip", train.clip_norm),
         ("tau", train.temperature(0)),
     ] {
-        put(k, v.to_string());
+        flags.push((k, v.to_string()));
     }
     let optimizer = match train.optimizer {
         OptimizerKind::Adam => "adam",
         OptimizerKind::Radam => "radam",
     };
-    put("optimizer", optimizer.into());
-    Ok(args)
+    flags.push(("optimizer", optimizer.into()));
+    Ok(flags
+        .into_iter()
+        .flat_map(|(k, v)| [format!("--{k}"), v])
+        .collect())
 }
 
 /// Reads the `RESULT key=value …` lines of the script's output.
@@ -175,7 +178,7 @@ pub fn run(
     let out = out.with_context(|| format!("cannot run {}", run.python.display()))?;
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    stdout.lines().chain(stderr.lines()).for_each(|l| log(l));
+    stdout.lines().chain(stderr.lines()).for_each(log);
     if !out.status.success() {
         bail!(
             "the torch reference failed ({}): {}",
