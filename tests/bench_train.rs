@@ -107,6 +107,51 @@ fn bench_train_says_why_the_reference_is_skipped_and_rejects_bad_arguments() {
         "{out}"
     );
     assert!(!out.contains("torch eager"), "{out}");
+    // A reference that fails: latplan's row is still printed, then the error.
+    let broken = sb.path("brokenpython");
+    std::fs::write(
+        &broken,
+        "#!/bin/sh\nif [ \"$1\" = -c ]; then exit 0; fi\necho boom >&2; exit 3\n",
+    )
+    .unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&broken, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let out = sb.run(&[
+        "bench-train",
+        "--presets",
+        "tiny",
+        "--device",
+        "cpu",
+        "--image",
+        "6x6",
+        "--batch",
+        "2",
+        "--warmup",
+        "0",
+        "--steps",
+        "1",
+        "--torch",
+        "--python",
+        broken.to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("| tiny | latplan (candle) | cpu | 2 |"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("torch reference failed for tiny: "),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("latplan: the torch reference failed for tiny"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("torch: boom"), "{stderr}");
     let err = sb.fails(&["bench-train", "--image", "4x4x2"]);
     assert!(err.contains("4x4x2"), "{err}");
     let err = sb.fails(&[
