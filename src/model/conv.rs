@@ -62,7 +62,8 @@ fn correlate(x: &Tensor, w: &Tensor, k: usize, pad: usize, flip: bool) -> Result
         }
     }
     // Stacked on the first axis: candle copies each window in blocks of a row
-    // (stacking on an inner axis makes it copy element by element on the CPU).
+    // (on an inner axis it concatenates transposed views, and the reshape
+    // below would then copy the result element by element).
     let columns = Tensor::stack(&windows, 0)? // [k·k, in, batch, oh, ow]
         .reshape((cols, batch * oh * ow))?;
     w.matmul(&columns)? // [out, batch·oh·ow]
