@@ -3,6 +3,7 @@
 mod util;
 
 mod bench;
+mod bench_train;
 mod data;
 mod domains;
 mod model;

@@ -2,6 +2,7 @@
 //! library. Nothing below this module knows about clap.
 
 mod bench;
+mod bench_train;
 mod data;
 mod demo;
 mod plan;
@@ -45,6 +46,8 @@ pub enum Command {
     Report(train::ReportArgs),
     /// Train one preset with each gradient estimator and compare ELBO, successors, plans, time.
     BenchEstimators(bench::BenchArgs),
+    /// Time training steps of presets' networks on a device (optionally beside PyTorch).
+    BenchTrain(bench_train::BenchTrainArgs),
     /// Print the bits a trained model gives to pictures.
     Encode(train::EncodeArgs),
     /// Draw the picture a trained model gives to bits.
@@ -73,6 +76,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Train(args) => train::train(&args),
         Command::Report(args) => train::report(&args),
         Command::BenchEstimators(args) => bench::bench_estimators(&args),
+        Command::BenchTrain(args) => bench_train::bench_train(&args),
         Command::Encode(args) => train::encode(&args),
         Command::Decode(args) => train::decode(&args),
         Command::Export(args) => plan::export(&args),

@@ -7,6 +7,7 @@
 //! -> [`quality`] (the report judged by the domain parser).
 
 pub mod config;
+pub mod conv;
 pub mod csae;
 pub mod data;
 pub mod estimator;
@@ -21,6 +22,8 @@ pub mod plot;
 pub mod quality;
 mod refine;
 pub mod run;
+pub mod speed;
+pub mod torch_ref;
 pub mod train;
 pub mod workflow;
 

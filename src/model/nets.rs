@@ -8,12 +8,11 @@
 
 use candle_core::{Module, Result, Tensor};
 use candle_nn::{
-    batch_norm, conv2d_no_bias, conv_transpose2d, conv_transpose2d_no_bias, linear, linear_no_bias,
-    BatchNorm, BatchNormConfig, Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfig,
-    Linear, ModuleT, VarBuilder,
+    batch_norm, linear, linear_no_bias, BatchNorm, BatchNormConfig, Linear, ModuleT, VarBuilder,
 };
 
 use super::config::{Arch, ModelConfig};
+use super::conv::{conv2d, conv_transpose2d, Conv2d, ConvTranspose2d};
 use super::noise::Noise;
 
 /// Training (batch statistics, noise, relaxed samples at temperature `tau`) or
@@ -135,14 +134,11 @@ impl Encoder {
                 })
             }
             &Arch::Conv { channels, kernel } => {
-                let same = Conv2dConfig {
-                    padding: kernel / 2,
-                    ..Default::default()
-                };
+                let same = kernel / 2;
                 Ok(Encoder::Conv {
-                    conv1: conv2d_no_bias(s.channels, channels, kernel, same, vb.pp("conv1"))?,
+                    conv1: conv2d(s.channels, channels, kernel, same, false, vb.pp("conv1"))?,
                     bn1: bn(channels, vb.pp("bn1"))?,
-                    conv2: conv2d_no_bias(channels, channels, kernel, same, vb.pp("conv2"))?,
+                    conv2: conv2d(channels, channels, kernel, same, false, vb.pp("conv2"))?,
                     bn2: bn(channels, vb.pp("bn2"))?,
                     logits: linear(channels * s.height * s.width, cfg.bits, vb.pp("logits"))?,
                 })
@@ -230,20 +226,18 @@ impl Decoder {
                 })
             }
             &Arch::Conv { channels, kernel } => {
-                let same = ConvTranspose2dConfig {
-                    padding: kernel / 2,
-                    ..Default::default()
-                };
+                let same = kernel / 2;
                 let flat = channels * s.height * s.width;
                 Ok(Decoder::Conv {
                     input_bn,
                     dense: linear(cfg.bits, flat, vb.pp("dense"))?,
                     bn0: bn(flat, vb.pp("bn0"))?,
-                    deconv1: conv_transpose2d_no_bias(
+                    deconv1: conv_transpose2d(
                         channels,
                         channels,
                         kernel,
                         same,
+                        false,
                         vb.pp("deconv1"),
                     )?,
                     bn1: bn(channels, vb.pp("bn1"))?,
@@ -252,6 +246,7 @@ impl Decoder {
                         s.channels,
                         kernel,
                         same,
+                        true,
                         vb.pp("deconv2"),
                     )?,
                 })

@@ -18,7 +18,7 @@ use rand::seq::SliceRandom;
 
 use super::config::{ModelConfig, TrainConfig};
 use super::csae::CubeSpaceAe;
-use super::data::{batch, Normalization, Pairs};
+use super::data::{batch, Batch, Normalization, Pairs};
 use super::loss::{summarize, LOSS_NAMES};
 use super::nets::Pass;
 use super::noise::Noise;
@@ -167,22 +167,43 @@ impl Session {
         for (done, indices) in order.chunks_exact(self.train.batch).enumerate() {
             let rows = indices.repeat(samples);
             let b = batch(pairs, &rows, &self.norm, cfg.output, &self.device)?;
-            let terms = self.model.terms(
-                &b.x0,
-                &b.x1,
-                &b.t0,
-                &b.t1,
-                &mut Pass::Train {
-                    noise: &mut noise,
-                    tau,
-                },
-            )?;
-            let (losses, parts) = summarize(&terms, &cfg)?;
-            let mut grads = self.model.estimator().gradients(&losses, &terms.sites)?;
-            self.step(&mut grads, &vars)?;
+            let parts = self.train_step(&b, &mut noise, tau, &vars)?;
             sums.add(done, parts.to_vec1::<f32>()?, observer)?;
         }
         Ok(sums.means())
+    }
+
+    /// One training step on a batch: forward pass, loss, the estimator's
+    /// gradients, clipping and an optimizer step. `vars` are the optimizer's
+    /// variables ([`Optimizer::vars`]). Returns the batch means of
+    /// [`LOSS_NAMES`] as a `[6]` tensor, still on the device (reading it is
+    /// the caller's device-to-host copy).
+    pub fn train_step(
+        &mut self,
+        b: &Batch,
+        noise: &mut Noise,
+        tau: f64,
+        vars: &[Var],
+    ) -> anyhow::Result<Tensor> {
+        let (parts, mut grads) = self.gradients(b, noise, tau)?;
+        self.step(&mut grads, vars)?;
+        Ok(parts)
+    }
+
+    /// The training pass of a batch and the estimator's gradients, without a
+    /// step: the loss means of [`LOSS_NAMES`] (`[6]`) and the gradients.
+    pub fn gradients(
+        &self,
+        b: &Batch,
+        noise: &mut Noise,
+        tau: f64,
+    ) -> anyhow::Result<(Tensor, GradStore)> {
+        let terms =
+            self.model
+                .terms(&b.x0, &b.x1, &b.t0, &b.t1, &mut Pass::Train { noise, tau })?;
+        let (losses, parts) = summarize(&terms, self.model.config())?;
+        let grads = self.model.estimator().gradients(&losses, &terms.sites)?;
+        Ok((parts, grads))
     }
 
     /// Clips the gradients to the configured global norm and takes an optimizer step.

@@ -31,18 +31,27 @@ pub enum DeviceChoice {
 pub fn device(choice: DeviceChoice) -> anyhow::Result<Device> {
     match choice {
         DeviceChoice::Cpu => Ok(Device::Cpu),
-        DeviceChoice::Cuda => Device::new_cuda(0).context(
-            "cannot use CUDA (build with `--features cuda` on a machine with an NVIDIA GPU)",
-        ),
+        DeviceChoice::Cuda => Device::new_cuda(0).map_err(|e| {
+            anyhow::anyhow!(
+                "cannot use CUDA (build with `--features cuda` on a machine with an NVIDIA GPU): {}",
+                first_line(&e)
+            )
+        }),
         DeviceChoice::Auto if candle_core::utils::cuda_is_available() => Ok(Device::new_cuda(0)
             .unwrap_or_else(|e| {
                 eprintln!(
-                    "latplan: CUDA is compiled in but no GPU can be used ({e}); using the CPU"
+                    "latplan: CUDA is compiled in but no GPU can be used ({}); using the CPU",
+                    first_line(&e)
                 );
                 Device::Cpu
             })),
         DeviceChoice::Auto => Ok(Device::Cpu),
     }
+}
+
+/// The first line of a candle error (whose display may carry a backtrace).
+fn first_line(e: &candle_core::Error) -> String {
+    e.to_string().lines().next().unwrap_or_default().to_string()
 }
 
 /// Sets the number of CPU threads of the tensor kernels (candle's rayon pool

@@ -1,0 +1,310 @@
+//! `bench-train`: the training speed of presets' networks on a device (the
+//! work is [`crate::model::speed`]), optionally beside the PyTorch reference
+//! of the same network ([`crate::model::torch_ref`]) and after a check that the
+//! device computes what the CPU does.
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Context};
+use candle_core::{Device, DeviceLocation};
+use clap::{Args, ValueEnum};
+use serde::Serialize;
+
+use super::train::{DeviceArg, PresetArg};
+use crate::domain::Shape;
+use crate::model::speed::{self, SpeedOptions, SpeedReport};
+use crate::model::torch_ref::{self, TorchRun};
+use crate::model::workflow;
+use crate::model::Preset;
+
+/// PyTorch variants of the reference.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TorchVariant {
+    /// PyTorch's defaults.
+    Eager,
+    /// cudnn.benchmark and TF32 on.
+    Tuned,
+    /// torch.compile with the tuned flags.
+    Compile,
+}
+
+/// `latplan bench-train`.
+#[derive(Debug, Args)]
+pub struct BenchTrainArgs {
+    /// Network presets to time, comma-separated.
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "conv")]
+    pub presets: Vec<PresetArg>,
+    /// Where to compute.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub device: DeviceArg,
+    /// Image size HEIGHTxWIDTH or HEIGHTxWIDTHxCHANNELS (Latplan's MNIST 8-puzzle: 48x48).
+    #[arg(long, default_value = "48x48", value_parser = parse_image)]
+    pub image: Shape,
+    /// Transitions per step [default: each preset's batch].
+    #[arg(long)]
+    pub batch: Option<usize>,
+    /// Untimed steps before the timed ones.
+    #[arg(long, default_value_t = 3)]
+    pub warmup: usize,
+    /// Timed steps; the median is reported.
+    #[arg(long, default_value_t = 10)]
+    pub steps: usize,
+    /// Seed of the weights, the synthetic pixels and the noise.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// CPU threads for the tensor kernels (and for PyTorch on the CPU).
+    #[arg(long, default_value_t = 1)]
+    pub threads: usize,
+    /// First compare one step's losses and gradients on the device with the CPU's.
+    #[arg(long)]
+    pub check: bool,
+    /// Largest relative error --check accepts.
+    #[arg(long, default_value_t = 1e-3)]
+    pub check_tolerance: f64,
+    /// Also time the PyTorch reference of each network on the same device.
+    #[arg(long)]
+    pub torch: bool,
+    /// PyTorch variants to time, comma-separated.
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "eager")]
+    pub torch_variants: Vec<TorchVariant>,
+    /// Python interpreter with torch.
+    #[arg(long, default_value = "python3")]
+    pub python: PathBuf,
+    /// Also write the rows as JSON to this file.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+}
+
+/// Parses `48x48` or `48x48x3`.
+fn parse_image(s: &str) -> Result<Shape, String> {
+    let dims: Vec<usize> = s
+        .split('x')
+        .map(|d| d.trim().parse::<usize>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| format!("expected HEIGHTxWIDTH or HEIGHTxWIDTHxCHANNELS, got `{s}`"))?;
+    match dims[..] {
+        [h, w] if h > 0 && w > 0 => Ok(Shape::gray(h, w)),
+        [h, w, c @ (1 | 3)] if h > 0 && w > 0 => Ok(Shape {
+            height: h,
+            width: w,
+            channels: c,
+        }),
+        _ => Err(format!(
+            "expected positive HEIGHTxWIDTH or HEIGHTxWIDTHxCHANNELS with 1 or 3 channels, got `{s}`"
+        )),
+    }
+}
+
+/// One row of the table.
+#[derive(Debug, Clone, Serialize)]
+struct Row {
+    preset: String,
+    framework: String,
+    device: String,
+    batch: usize,
+    params: usize,
+    steps: usize,
+    median_ms: f64,
+    transitions_per_s: f64,
+    /// Latplan's median step time over this row's (above 1: faster than latplan).
+    speed_vs_latplan: f64,
+}
+
+fn device_name(device: &Device) -> String {
+    match device.location() {
+        DeviceLocation::Cpu => "cpu".into(),
+        DeviceLocation::Cuda { gpu_id } => format!("cuda:{gpu_id}"),
+        DeviceLocation::Metal { gpu_id } => format!("metal:{gpu_id}"),
+    }
+}
+
+fn preset_name(p: Preset) -> String {
+    serde_json::to_value(p)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_else(|| format!("{p:?}"))
+}
+
+/// Runs `latplan bench-train` and prints the table.
+pub fn bench_train(args: &BenchTrainArgs) -> anyhow::Result<()> {
+    workflow::set_cpu_threads(args.threads)?;
+    if args.steps == 0 {
+        bail!("--steps must be at least 1 (the median of the timed steps is reported)");
+    }
+    let device = workflow::device(args.device.into())?;
+    let torch_missing = args
+        .torch
+        .then(|| torch_ref::unavailable(&args.python))
+        .flatten();
+    if let Some(why) = &torch_missing {
+        println!("torch reference skipped: {why}");
+    }
+    let mut rows = Vec::new();
+    let mut torch_failed = Vec::new();
+    for &preset in &args.presets {
+        let opts = SpeedOptions {
+            preset: preset.into(),
+            shape: args.image,
+            batch: args.batch,
+            warmup: args.warmup,
+            steps: args.steps,
+            seed: args.seed,
+        };
+        let name = preset_name(opts.preset);
+        if args.check {
+            check(args, &opts, &device, &name)?;
+        }
+        eprintln!("timing {name} on {}", device_name(&device));
+        let report =
+            speed::measure(&opts, &device).with_context(|| format!("timing the preset {name}"))?;
+        rows.push(latplan_row(&name, &device, &report));
+        if args.torch && torch_missing.is_none() {
+            // A failed reference loses neither latplan's rows nor the other presets.
+            match torch_rows(args, &name, &device, &report) {
+                Ok(more) => rows.extend(more),
+                Err(e) => {
+                    println!("torch reference failed for {name}: {e:#}");
+                    torch_failed.push(name);
+                }
+            }
+        }
+    }
+    println!("{}", markdown(&rows));
+    if let Some(path) = &args.json {
+        crate::util::write_json(path, &rows)?;
+    }
+    if !torch_failed.is_empty() {
+        bail!(
+            "the torch reference failed for {} (its output is above, prefixed `torch:`)",
+            torch_failed.join(", ")
+        );
+    }
+    Ok(())
+}
+
+fn check(
+    args: &BenchTrainArgs,
+    opts: &SpeedOptions,
+    device: &Device,
+    name: &str,
+) -> anyhow::Result<()> {
+    let c = speed::check_against_cpu(opts, device)
+        .with_context(|| format!("checking the preset {name} against the CPU"))?;
+    let ok = c.loss_err <= args.check_tolerance && c.worst_grad.1 <= args.check_tolerance;
+    println!(
+        "check {name} on {} against the cpu: losses rel. error {:.2e}, worst gradient rel. error {:.2e} ({}) over {} variables: {}",
+        device_name(device),
+        c.loss_err,
+        c.worst_grad.1,
+        c.worst_grad.0,
+        c.vars,
+        if ok { "ok" } else { "FAILED" }
+    );
+    if !ok {
+        bail!(
+            "{name}: {} differs from the cpu by more than --check-tolerance {}",
+            device_name(device),
+            args.check_tolerance
+        );
+    }
+    Ok(())
+}
+
+fn latplan_row(name: &str, device: &Device, r: &SpeedReport) -> Row {
+    eprintln!(
+        "  latplan: warm-up {:.2} s, loss {:.1} -> {:.1}, steps (ms) {:?}",
+        r.warmup_s,
+        r.loss.0,
+        r.loss.1,
+        r.step_ms.iter().map(|t| t.round()).collect::<Vec<_>>()
+    );
+    Row {
+        preset: name.to_string(),
+        framework: "latplan (candle)".into(),
+        device: device_name(device),
+        batch: r.train.batch,
+        params: r.params,
+        steps: r.step_ms.len(),
+        median_ms: r.median_ms(),
+        transitions_per_s: r.transitions_per_s(),
+        speed_vs_latplan: 1.0,
+    }
+}
+
+fn torch_rows(
+    args: &BenchTrainArgs,
+    name: &str,
+    device: &Device,
+    r: &SpeedReport,
+) -> anyhow::Result<Vec<Row>> {
+    if let Err(e) = torch_ref::arguments(&r.model, &r.train) {
+        println!("torch reference skipped for {name}: {e}");
+        return Ok(Vec::new());
+    }
+    let variants: Vec<String> = args
+        .torch_variants
+        .iter()
+        .map(|v| format!("{v:?}").to_lowercase())
+        .collect();
+    let run = TorchRun {
+        python: args.python.clone(),
+        device: if device.is_cuda() { "cuda" } else { "cpu" }.into(),
+        variants: variants.join(","),
+        warmup: args.warmup,
+        steps: args.steps,
+        threads: args.threads,
+    };
+    let results = torch_ref::run(&run, &r.model, &r.train, &mut |l| eprintln!("  torch: {l}"))
+        .with_context(|| format!("the torch reference of {name}"))?;
+    Ok(results
+        .into_iter()
+        .map(|t| Row {
+            preset: name.to_string(),
+            framework: format!("torch {}", t.variant),
+            device: device_name(device),
+            batch: r.train.batch,
+            params: t.params,
+            steps: args.steps,
+            median_ms: t.median_ms,
+            transitions_per_s: r.train.batch as f64 * 1000.0 / t.median_ms,
+            speed_vs_latplan: r.median_ms() / t.median_ms,
+        })
+        .collect())
+}
+
+fn markdown(rows: &[Row]) -> String {
+    let mut s = String::from(
+        "| preset | framework | device | batch | params | steps | median ms/step | transitions/s | speed vs latplan |\n\
+         |---|---|---|---:|---:|---:|---:|---:|---:|\n",
+    );
+    for r in rows {
+        s.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {} | {:.1} | {:.1} | {:.2} |\n",
+            r.preset,
+            r.framework,
+            r.device,
+            r.batch,
+            r.params,
+            r.steps,
+            r.median_ms,
+            r.transitions_per_s,
+            r.speed_vs_latplan
+        ));
+    }
+    s.trim_end().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn image_sizes_parse_and_bad_ones_are_explained() {
+        assert_eq!(parse_image("48x48").unwrap(), Shape::gray(48, 48));
+        assert_eq!(parse_image("10x12x3").unwrap(), Shape::rgb(10, 12));
+        for bad in ["48", "0x4", "4x4x2", "axb", "4x4x1x1"] {
+            let err = parse_image(bad).unwrap_err();
+            assert!(err.contains(bad), "{err}");
+        }
+    }
+}

@@ -1,0 +1,219 @@
+//! Training speed of a preset's network (`latplan bench-train`): the training
+//! loop's own step ([`Session::train_step`]: forward, loss, gradients, clipping,
+//! optimizer step, reading the loss back) timed on one synthetic batch that
+//! stays on the device; and a check that one step's losses and gradients on a
+//! device equal the CPU's (the GPU's kernels, the im2col convolutions included,
+//! against the CPU's).
+//!
+//! The batch is built once, so the timing leaves out the per-step host-to-device
+//! copy of the images (not the noise: the model draws its input noise, dropout
+//! masks and relaxation noise on the host every step, as in training).
+
+use std::time::Instant;
+
+use anyhow::{bail, Context};
+use candle_core::{Device, Tensor};
+use rand::Rng as _;
+
+use super::config::{ModelConfig, Preset, TrainConfig};
+use super::data::{batch, Batch, Normalization, Pairs};
+use super::noise::Noise;
+use super::params::{is_statistic, sorted_vars};
+use super::train::Session;
+use crate::domain::Shape;
+use crate::util::rng;
+
+/// Random stream of the synthetic pixels.
+const STREAM_PIXELS: u64 = 1;
+/// Random stream of the step noise.
+const STREAM_NOISE: u64 = 2;
+
+/// What to time.
+#[derive(Debug, Clone)]
+pub struct SpeedOptions {
+    /// The network and its training settings.
+    pub preset: Preset,
+    /// Image size.
+    pub shape: Shape,
+    /// Transitions per step [default: the preset's batch].
+    pub batch: Option<usize>,
+    /// Untimed steps first.
+    pub warmup: usize,
+    /// Timed steps (at least 1).
+    pub steps: usize,
+    /// Seed of the weights, pixels and noise.
+    pub seed: u64,
+}
+
+/// The timing of one preset.
+#[derive(Debug, Clone)]
+pub struct SpeedReport {
+    /// The preset timed.
+    pub preset: Preset,
+    /// Its network.
+    pub model: ModelConfig,
+    /// Its training settings (with the batch used).
+    pub train: TrainConfig,
+    /// Trainable parameters.
+    pub params: usize,
+    /// Milliseconds of each timed step.
+    pub step_ms: Vec<f64>,
+    /// Seconds of the warm-up steps.
+    pub warmup_s: f64,
+    /// The loss of the first and of the last step.
+    pub loss: (f64, f64),
+}
+
+impl SpeedReport {
+    /// Median milliseconds per step.
+    pub fn median_ms(&self) -> f64 {
+        let mut v = self.step_ms.clone();
+        v.sort_by(f64::total_cmp);
+        match v.len() {
+            0 => f64::NAN,
+            n if n % 2 == 1 => v[n / 2],
+            n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
+        }
+    }
+
+    /// Training transitions per second at the median step time.
+    pub fn transitions_per_s(&self) -> f64 {
+        self.train.batch as f64 * 1000.0 / self.median_ms()
+    }
+}
+
+/// A fresh session of the preset on `device` and one batch of seeded random
+/// pixels, resident on `device`.
+fn setup(opts: &SpeedOptions, device: &Device) -> anyhow::Result<(Session, Batch)> {
+    let (model, mut train) = opts.preset.configs(opts.shape, opts.seed);
+    if let Some(b) = opts.batch {
+        train.batch = b;
+    }
+    if train.batch == 0 || opts.shape.is_empty() {
+        bail!("the batch and the image must not be empty");
+    }
+    let n = train.batch;
+    let mut r = rng(opts.seed, STREAM_PIXELS);
+    let mut pixels = || -> Vec<u8> { (0..n * opts.shape.len()).map(|_| r.random()).collect() };
+    let (pre, suc) = (pixels(), pixels());
+    let pairs = Pairs {
+        shape: opts.shape,
+        pre: &pre,
+        suc: &suc,
+    };
+    let norm = Normalization::from_pairs(&pairs, 0..n);
+    let session = Session::new(&model, &train, norm, device)?;
+    let rows: Vec<usize> = (0..n)
+        .collect::<Vec<_>>()
+        .repeat(session.model.estimator().samples());
+    let b = batch(&pairs, &rows, &session.norm, model.output, device)?;
+    Ok((session, b))
+}
+
+/// Times `opts.steps` training steps after `opts.warmup` untimed ones.
+pub fn measure(opts: &SpeedOptions, device: &Device) -> anyhow::Result<SpeedReport> {
+    if opts.steps == 0 {
+        bail!("--steps must be at least 1");
+    }
+    let (mut session, b) = setup(opts, device)?;
+    let vars = session.optimizer.vars();
+    let params = vars.iter().map(|v| v.elem_count()).sum();
+    let tau = session.train.temperature(0);
+    let mut noise = Noise::new(rng(opts.seed, STREAM_NOISE));
+    let mut step = |session: &mut Session| -> anyhow::Result<f64> {
+        let parts = session.train_step(&b, &mut noise, tau, &vars)?;
+        let loss = f64::from(parts.to_vec1::<f32>()?[0]); // the loop's one device-to-host copy
+        if !loss.is_finite() {
+            bail!("the loss became {loss}");
+        }
+        Ok(loss)
+    };
+    let start = Instant::now();
+    let mut first = None;
+    for _ in 0..opts.warmup {
+        let loss = step(&mut session)?;
+        first.get_or_insert(loss);
+    }
+    device.synchronize()?;
+    let warmup_s = start.elapsed().as_secs_f64();
+    let mut step_ms = Vec::with_capacity(opts.steps);
+    let mut last = f64::NAN;
+    for _ in 0..opts.steps {
+        let t = Instant::now();
+        last = step(&mut session)?;
+        device.synchronize()?;
+        step_ms.push(t.elapsed().as_secs_f64() * 1000.0);
+        first.get_or_insert(last);
+    }
+    Ok(SpeedReport {
+        preset: opts.preset,
+        model: session.model.config().clone(),
+        train: session.train.clone(),
+        params,
+        step_ms,
+        warmup_s,
+        loss: (first.unwrap_or(f64::NAN), last),
+    })
+}
+
+/// How far one step on a device is from the same step on the CPU.
+#[derive(Debug, Clone)]
+pub struct CheckReport {
+    /// Largest relative error of the loss means (`max |d − c| / max |c|`).
+    pub loss_err: f64,
+    /// The variable whose gradient is furthest from the CPU's, and its relative error.
+    pub worst_grad: (String, f64),
+    /// Trainable variables compared.
+    pub vars: usize,
+}
+
+/// `max |a − b| / max |b|` of two tensors of one shape, computed on the CPU.
+fn rel_err(a: &Tensor, b: &Tensor) -> anyhow::Result<f64> {
+    let a = a.to_device(&Device::Cpu)?;
+    let b = b.to_device(&Device::Cpu)?;
+    let diff = (&a - &b)?.abs()?.max_all()?.to_scalar::<f32>()?;
+    let scale = b.abs()?.max_all()?.to_scalar::<f32>()?;
+    Ok(if scale == 0.0 {
+        f64::from(diff)
+    } else {
+        f64::from(diff / scale)
+    })
+}
+
+/// One training pass (same weights, pixels and noise) on the CPU and on
+/// `device`; compares the losses and every trainable variable's gradient.
+pub fn check_against_cpu(opts: &SpeedOptions, device: &Device) -> anyhow::Result<CheckReport> {
+    let (cpu, cpu_batch) = setup(opts, &Device::Cpu)?;
+    let (dev, dev_batch) = setup(opts, device)?;
+    let tau = cpu.train.temperature(0);
+    let noise = || Noise::new(rng(opts.seed, STREAM_NOISE));
+    let (cpu_parts, cpu_grads) = cpu.gradients(&cpu_batch, &mut noise(), tau)?;
+    let (dev_parts, dev_grads) = dev.gradients(&dev_batch, &mut noise(), tau)?;
+    let loss_err = rel_err(&dev_parts, &cpu_parts)?;
+    let dev_vars: std::collections::HashMap<_, _> = sorted_vars(&dev.varmap).into_iter().collect();
+    let mut worst = (String::new(), 0.0);
+    let mut vars = 0;
+    for (name, var) in sorted_vars(&cpu.varmap) {
+        if is_statistic(&name) {
+            continue;
+        }
+        let (Some(c), Some(d)) = (
+            cpu_grads.get(var.as_tensor()),
+            dev_vars
+                .get(&name)
+                .and_then(|v| dev_grads.get(v.as_tensor())),
+        ) else {
+            continue;
+        };
+        let err = rel_err(d, c).with_context(|| format!("comparing the gradient of {name}"))?;
+        vars += 1;
+        if vars == 1 || err > worst.1 || !err.is_finite() {
+            worst = (name, err);
+        }
+    }
+    Ok(CheckReport {
+        loss_err,
+        worst_grad: worst,
+        vars,
+    })
+}
