@@ -11,11 +11,39 @@ echo '# torch fake'\n\
 echo 'RESULT variant=eager device=cpu batch=4 params=123 steps=2 median_ms=2.5 transitions_per_s=1600.0'\n";
 
 fn fake_python(sb: &Sandbox) -> String {
+    script(sb, "fakepython", FAKE_PYTHON)
+}
+
+/// An executable shell script `name` in the sandbox, by its path.
+fn script(sb: &Sandbox, name: &str, text: &str) -> String {
     use std::os::unix::fs::PermissionsExt;
-    let path = sb.path("fakepython");
-    std::fs::write(&path, FAKE_PYTHON).unwrap();
+    let path = sb.path(name);
+    std::fs::write(&path, text).unwrap();
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
     path.display().to_string()
+}
+
+/// One timed step of the tiny preset on 6×6 pictures, with the torch reference
+/// run by `python`.
+fn tiny_step_with_reference(python: &str) -> Vec<&str> {
+    vec![
+        "bench-train",
+        "--presets",
+        "tiny",
+        "--device",
+        "cpu",
+        "--image",
+        "6x6",
+        "--batch",
+        "2",
+        "--warmup",
+        "0",
+        "--steps",
+        "1",
+        "--torch",
+        "--python",
+        python,
+    ]
 }
 
 #[test]
@@ -84,58 +112,19 @@ fn bench_train_times_checks_and_compares() {
 #[test]
 fn bench_train_says_why_the_reference_is_skipped_and_rejects_bad_arguments() {
     let sb = Sandbox::new();
-    let out = sb.ok(&[
-        "bench-train",
-        "--presets",
-        "tiny",
-        "--device",
-        "cpu",
-        "--image",
-        "6x6",
-        "--batch",
-        "2",
-        "--warmup",
-        "0",
-        "--steps",
-        "1",
-        "--torch",
-        "--python",
-        "./no-such-python",
-    ]);
+    let out = sb.ok(&tiny_step_with_reference("./no-such-python"));
     assert!(
         out.contains("torch reference skipped: cannot run ./no-such-python"),
         "{out}"
     );
     assert!(!out.contains("torch eager"), "{out}");
     // A reference that fails: latplan's row is still printed, then the error.
-    let broken = sb.path("brokenpython");
-    std::fs::write(
-        &broken,
+    let broken = script(
+        &sb,
+        "brokenpython",
         "#!/bin/sh\nif [ \"$1\" = -c ]; then exit 0; fi\necho boom >&2; exit 3\n",
-    )
-    .unwrap();
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&broken, std::fs::Permissions::from_mode(0o755)).unwrap();
-    }
-    let out = sb.run(&[
-        "bench-train",
-        "--presets",
-        "tiny",
-        "--device",
-        "cpu",
-        "--image",
-        "6x6",
-        "--batch",
-        "2",
-        "--warmup",
-        "0",
-        "--steps",
-        "1",
-        "--torch",
-        "--python",
-        broken.to_str().unwrap(),
-    ]);
+    );
+    let out = sb.run(&tiny_step_with_reference(&broken));
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "{stdout}");

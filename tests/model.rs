@@ -70,9 +70,15 @@ fn train_encode_decode_and_report_round_trip() {
         "decode", "--model", "run", "--bits", &bits, "--out", "d.png",
     ]);
     assert!(sb.path("d.png").is_file());
-    sb.ok(&[
+    let out = sb.ok(&[
         "report", "--model", "run", "--data", "lo3", "--split", "val", "--device", "cpu",
     ]);
+    // With actions.json in the run: how many moves the planner's model has.
+    assert!(
+        out.contains("the extracted actions (actions.json) have the move z0 -> z1")
+            && out.contains("distinct successors they give a pre-state"),
+        "{out}"
+    );
 
     // Clear errors: wrong bits, another domain, a wrong-size image, a corrupt weight file.
     assert!(sb

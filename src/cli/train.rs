@@ -283,6 +283,9 @@ pub fn train_and_extract(
     Ok(())
 }
 
+/// Moves the action model lacks that `latplan report` lists.
+const MISSING_SHOWN: usize = 10;
+
 /// Runs `latplan report`.
 pub fn report(args: &ReportArgs) -> anyhow::Result<()> {
     let device = workflow::device(args.device.into())?;
@@ -292,6 +295,48 @@ pub fn report(args: &ReportArgs) -> anyhow::Result<()> {
         PartArg::Test => Part::Test,
     };
     print_quality(&workflow::report(&args.model, &args.data, part, &device)?);
+    let run_actions = args.model.join(crate::pipeline::actions::ACTIONS);
+    if run_actions.is_file() {
+        let actions = crate::pipeline::actions::ActionModel::load(&args.model)?;
+        let ds = workflow::load_dataset(&args.data)?;
+        let split = &ds.manifest.split;
+        let range = match part {
+            Part::Train => split.train_range(),
+            Part::Val => split.val_range(),
+            Part::Test => split.test_range(),
+        };
+        let model = Model::load(&args.model, &device)?;
+        let start = range.start;
+        let z0 = model.encode(&range.clone().map(|i| ds.pre_image(i)).collect::<Vec<_>>())?;
+        let z1 = model.encode(&range.map(|i| ds.suc_image(i)).collect::<Vec<_>>())?;
+        let c = actions.coverage(&z0, &z1)?;
+        println!(
+            "  the extracted actions ({}) have the move z0 -> z1:    {:.2}% of {} pairs",
+            crate::pipeline::actions::ACTIONS,
+            100.0 * c.covered as f64 / c.pairs.max(1) as f64,
+            c.pairs
+        );
+        println!(
+            "  distinct successors they give a pre-state:               {:.2}",
+            c.mean_successors
+        );
+        let code = |states: &[u8], i: usize| {
+            let n = ds.manifest.code_len;
+            let s: Vec<String> = states[i * n..(i + 1) * n]
+                .iter()
+                .map(u8::to_string)
+                .collect();
+            s.join(" ")
+        };
+        for &k in c.missing.iter().take(MISSING_SHOWN) {
+            let i = start + k;
+            println!(
+                "    lacks pair {i}: {} -> {}",
+                code(&ds.pre_state, i),
+                code(&ds.suc_state, i)
+            );
+        }
+    }
     Ok(())
 }
 

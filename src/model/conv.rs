@@ -175,12 +175,7 @@ impl Conv2d {
     /// A layer over existing tensors (`weight [out, in, k, k]` square, `bias [out]`);
     /// `padding` must be below the kernel size.
     pub fn new(weight: Tensor, bias: Option<Tensor>, padding: usize) -> Result<Self> {
-        let (_, _, kh, kw) = weight.dims4()?;
-        if kh != kw || padding >= kh {
-            candle_core::bail!(
-                "convolution: needs a square kernel and padding below its size, got {kh}×{kw} and {padding}"
-            );
-        }
+        check_kernel("convolution", &weight, padding)?;
         Ok(Conv2d {
             weight,
             bias,
@@ -208,6 +203,17 @@ impl Module for Conv2d {
     }
 }
 
+/// Both layers need a square kernel and a padding below its size.
+fn check_kernel(layer: &str, weight: &Tensor, padding: usize) -> Result<()> {
+    let (_, _, kh, kw) = weight.dims4()?;
+    if kh != kw || padding >= kh {
+        candle_core::bail!(
+            "{layer}: needs a square kernel and padding below its size, got {kh}×{kw} and {padding}"
+        );
+    }
+    Ok(())
+}
+
 /// A stride-1 transposed convolution with padding `padding` (`kernel / 2` is
 /// "same" for an odd kernel): a convolution with the rotated kernel, its input
 /// and output channels swapped, and padding `k − 1 − padding`.
@@ -224,12 +230,7 @@ impl ConvTranspose2d {
     /// A layer over existing tensors (`weight [in, out, k, k]` square, `bias [out]`);
     /// `padding` must be below the kernel size.
     pub fn new(weight: Tensor, bias: Option<Tensor>, padding: usize) -> Result<Self> {
-        let (_, _, kh, kw) = weight.dims4()?;
-        if kh != kw || padding >= kh {
-            candle_core::bail!(
-                "transposed convolution: needs a square kernel and padding below its size, got {kh}×{kw} and {padding}"
-            );
-        }
+        check_kernel("transposed convolution", &weight, padding)?;
         Ok(ConvTranspose2d {
             weight,
             bias,

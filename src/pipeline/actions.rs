@@ -2,7 +2,7 @@
 //! training data (Latplan §3.1), saved as `actions.json` in the run directory,
 //! and turned into a [`StripsModel`] for the planner and the PDDL writer.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
 use anyhow::{bail, Context};
@@ -12,7 +12,7 @@ use super::extract::{compile, preconditions_from_data, CompiledAction, LearnedAc
 use crate::data::Dataset;
 use crate::domain::Image;
 use crate::model::Model;
-use crate::symbolic::{StripsAction, StripsModel};
+use crate::symbolic::{BitState, StripsAction, StripsModel};
 
 /// File name of the action model inside a run directory.
 pub const ACTIONS: &str = "actions.json";
@@ -65,6 +65,21 @@ pub struct ActionModel {
     pub unreproduced: usize,
     /// The STRIPS actions (after splitting flips).
     pub actions: Vec<SavedAction>,
+}
+
+/// How well an action model explains encoded transitions ([`ActionModel::coverage`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Coverage {
+    /// Transitions whose two states encode differently.
+    pub pairs: usize,
+    /// Of those, the ones where some applicable action leads from `z0` to `z1`:
+    /// a move the planner can take. The rest are moves the planner lacks.
+    pub covered: usize,
+    /// Indices (into the pairs given) of the moves the model lacks.
+    pub missing: Vec<usize>,
+    /// Distinct successors (other than the state itself) per pre-state: the
+    /// planner's branching there (the true one is the domain's).
+    pub mean_successors: f64,
 }
 
 fn mask_string(m: &[bool]) -> String {
@@ -251,6 +266,39 @@ impl ActionModel {
         crate::util::read_json(&path)
     }
 
+    /// How well the STRIPS model explains encoded transitions `z0[i] -> z1[i]`
+    /// (pairs with `z0 == z1` are skipped: no action is a no-op move).
+    pub fn coverage(&self, z0: &[Vec<u8>], z1: &[Vec<u8>]) -> anyhow::Result<Coverage> {
+        let strips = self.strips()?;
+        let mut c = Coverage::default();
+        let mut successors = 0usize;
+        for (i, (a, b)) in z0.iter().zip(z1).enumerate() {
+            if a == b {
+                continue;
+            }
+            let (from, to) = (
+                BitState::from_bools(&to_bools(a)),
+                BitState::from_bools(&to_bools(b)),
+            );
+            let next: HashSet<BitState> = strips
+                .actions()
+                .iter()
+                .filter(|act| act.is_applicable(&from))
+                .map(|act| act.apply(&from))
+                .filter(|s| *s != from)
+                .collect();
+            c.pairs += 1;
+            if next.contains(&to) {
+                c.covered += 1;
+            } else {
+                c.missing.push(i);
+            }
+            successors += next.len();
+        }
+        c.mean_successors = successors as f64 / c.pairs.max(1) as f64;
+        Ok(c)
+    }
+
     /// The STRIPS model over bits `z0 … z{F−1}`.
     pub fn strips(&self) -> anyhow::Result<StripsModel> {
         let f = self.bits;
@@ -277,7 +325,48 @@ impl ActionModel {
 
 #[cfg(test)]
 mod tests {
-    use super::{pre_states_by_label, same_effect_groups};
+    use super::{
+        pre_states_by_label, same_effect_groups, ActionModel, PreconditionSource, SavedAction,
+    };
+
+    fn action(name: &str, pre_pos: &str, pre_neg: &str, add: &str, del: &str) -> SavedAction {
+        SavedAction {
+            name: name.into(),
+            label: 0,
+            observed: 1,
+            pre_pos: pre_pos.into(),
+            pre_neg: pre_neg.into(),
+            add: add.into(),
+            del: del.into(),
+        }
+    }
+
+    #[test]
+    fn coverage_counts_the_moves_the_model_has_and_its_successors() {
+        // Two bits. a: 00 -> 10 (needs bit 0 false); b: x1 -> x0 (needs bit 1 true).
+        let model = ActionModel {
+            bits: 2,
+            labels: 2,
+            labels_used: 2,
+            preconditions: PreconditionSource::Data,
+            transitions: 0,
+            unreproduced: 0,
+            actions: vec![
+                action("a0", "00", "10", "10", "00"),
+                action("a1", "01", "00", "00", "01"),
+            ],
+        };
+        let z0 = [vec![0, 0], vec![0, 1], vec![1, 1], vec![1, 0], vec![1, 0]];
+        let z1 = [vec![1, 0], vec![0, 0], vec![0, 1], vec![0, 0], vec![1, 0]];
+        let c = model.coverage(&z0, &z1).unwrap();
+        // The last pair does not move; 00->10 and 01->00 are there; 11->01 and
+        // 10->00 are not (a needs bit 0 false; b only clears bit 1).
+        assert_eq!(c.pairs, 4);
+        assert_eq!(c.covered, 2);
+        assert_eq!(c.missing, vec![2, 3]);
+        // Successors: 00 has {10}; 01 has {11, 00}; 11 has {10}; 10 has none.
+        assert!((c.mean_successors - 4.0 / 4.0).abs() < 1e-12, "{c:?}");
+    }
 
     #[test]
     fn transitions_the_effect_gets_wrong_give_no_pre_state() {
