@@ -75,7 +75,7 @@ fn train_encode_decode_and_report_round_trip() {
     ]);
     // With actions.json in the run: how many moves the planner's model has.
     assert!(
-        out.contains("the extracted actions (actions.json) have the move z0 -> z1")
+        out.contains("extracted actions (actions.json) make the move z0 -> z1")
             && out.contains("distinct successors they give a pre-state"),
         "{out}"
     );

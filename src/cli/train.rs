@@ -311,13 +311,13 @@ pub fn report(args: &ReportArgs) -> anyhow::Result<()> {
         let z1 = model.encode(&range.map(|i| ds.suc_image(i)).collect::<Vec<_>>())?;
         let c = actions.coverage(&z0, &z1)?;
         println!(
-            "  the extracted actions ({}) have the move z0 -> z1:    {:.2}% of {} pairs",
+            "  extracted actions ({}) make the move z0 -> z1:  {:.2}% of {} pairs",
             crate::pipeline::actions::ACTIONS,
             100.0 * c.covered as f64 / c.pairs.max(1) as f64,
             c.pairs
         );
         println!(
-            "  distinct successors they give a pre-state:               {:.2}",
+            "  distinct successors they give a pre-state:                {:.2}",
             c.mean_successors
         );
         let code = |states: &[u8], i: usize| {
