@@ -294,17 +294,11 @@ pub fn report(args: &ReportArgs) -> anyhow::Result<()> {
         PartArg::Val => Part::Val,
         PartArg::Test => Part::Test,
     };
-    print_quality(&workflow::report(&args.model, &args.data, part, &device)?);
-    let run_actions = args.model.join(crate::pipeline::actions::ACTIONS);
-    if run_actions.is_file() {
+    let ds = workflow::load_dataset(&args.data)?;
+    print_quality(&workflow::report(&args.model, &ds, part, &device)?);
+    if args.model.join(crate::pipeline::actions::ACTIONS).is_file() {
         let actions = crate::pipeline::actions::ActionModel::load(&args.model)?;
-        let ds = workflow::load_dataset(&args.data)?;
-        let split = &ds.manifest.split;
-        let range = match part {
-            Part::Train => split.train_range(),
-            Part::Val => split.val_range(),
-            Part::Test => split.test_range(),
-        };
+        let range = part.range(&ds.manifest.split);
         let model = Model::load(&args.model, &device)?;
         let start = range.start;
         let z0 = model.encode(&range.clone().map(|i| ds.pre_image(i)).collect::<Vec<_>>())?;
@@ -320,20 +314,15 @@ pub fn report(args: &ReportArgs) -> anyhow::Result<()> {
             "  distinct successors they give a pre-state:                {:.2}",
             c.mean_successors
         );
-        let code = |states: &[u8], i: usize| {
-            let n = ds.manifest.code_len;
-            let s: Vec<String> = states[i * n..(i + 1) * n]
-                .iter()
-                .map(u8::to_string)
-                .collect();
-            s.join(" ")
-        };
+        let domain = ds.manifest.domain.build()?;
+        let n = ds.manifest.code_len;
+        let state = |states: &[u8], i: usize| domain.format(&states[i * n..(i + 1) * n]);
         for &k in c.missing.iter().take(MISSING_SHOWN) {
             let i = start + k;
             println!(
                 "    lacks pair {i}: {} -> {}",
-                code(&ds.pre_state, i),
-                code(&ds.suc_state, i)
+                state(&ds.pre_state, i),
+                state(&ds.suc_state, i)
             );
         }
     }

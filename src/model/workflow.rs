@@ -139,6 +139,17 @@ pub enum Part {
     Test,
 }
 
+impl Part {
+    /// The indices of this part's pairs.
+    pub fn range(self, split: &crate::data::Split) -> std::ops::Range<usize> {
+        match self {
+            Part::Train => split.train_range(),
+            Part::Val => split.val_range(),
+            Part::Test => split.test_range(),
+        }
+    }
+}
+
 /// Loads a dataset with context.
 pub fn load_dataset(dir: &Path) -> anyhow::Result<Dataset> {
     Dataset::load(dir).with_context(|| format!("cannot load the dataset {}", dir.display()))
@@ -221,15 +232,15 @@ pub fn train(
     Ok((report, Some(quality)))
 }
 
-/// Measures the run `model_dir` on `part` of the dataset `data`; writes `quality.json` into the run.
+/// Measures the run `model_dir` on `part` of the dataset `ds` (load it with
+/// [`load_dataset`]); writes `quality.json` into the run.
 pub fn report(
     model_dir: &Path,
-    data: &Path,
+    ds: &Dataset,
     part: Part,
     device: &Device,
 ) -> anyhow::Result<QualityReport> {
-    let ds = load_dataset(data)?;
-    measure(&ds, model_dir, part, device)
+    measure(ds, model_dir, part, device)
 }
 
 fn measure(
@@ -242,11 +253,7 @@ fn measure(
     check_same_domain(&model.config, ds, model_dir)?;
     let domain = ds.manifest.domain.build()?;
     let m = &ds.manifest;
-    let range = match part {
-        Part::Train => m.split.train_range(),
-        Part::Val => m.split.val_range(),
-        Part::Test => m.split.test_range(),
-    };
+    let range = part.range(&m.split);
     let states = TrueStates {
         code_len: m.code_len,
         pre: &ds.pre_state,
