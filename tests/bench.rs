@@ -55,10 +55,17 @@ fn bench_estimators_writes_the_table() {
 }
 
 /// `--resume` after a kill: the finished runs are read back, the unfinished one
-/// (here: its row removed, its run folder left) continues, the table is the same.
+/// (here: its row removed, its run folder left) continues, a row of an older
+/// version (without coverage and branching) gets them, the table is the same.
 fn resume_keeps_finished_runs(sb: &Sandbox, args: &[&str], first: &str) {
     let bench = sb.path("bench");
     std::fs::remove_file(bench.join("lightsout3/aimle/bench-row.json")).unwrap();
+    let old_row = bench.join("lightsout3/binary-concrete/bench-row.json");
+    let mut row: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&old_row).unwrap()).unwrap();
+    let fields = row.as_object_mut().unwrap();
+    assert!(fields.remove("coverage").is_some() && fields.remove("branching").is_some());
+    std::fs::write(&old_row, row.to_string()).unwrap();
     std::fs::remove_file(bench.join("bench.csv")).unwrap();
     let rloo = bench.join("lightsout3/rloo/model.safetensors");
     let stamp = std::fs::metadata(&rloo).unwrap().modified().unwrap();
@@ -69,8 +76,8 @@ fn resume_keeps_finished_runs(sb: &Sandbox, args: &[&str], first: &str) {
         s.lines()
             .filter(|l| l.starts_with("| lightsout3"))
             .map(|l| {
-                // the columns up to the plans: timings differ between runs
-                l.split('|').take(8).collect::<Vec<_>>().join("|")
+                // the columns up to coverage and branching: timings differ
+                l.split('|').take(10).collect::<Vec<_>>().join("|")
             })
             .collect()
     };
@@ -85,7 +92,8 @@ fn check_csv(sb: &Sandbox) {
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines.len(), 4, "{csv}");
     assert!(lines[0].starts_with(
-        "domain,estimator,val_neg_elbo,successor,successor_any_label,valid,optimal,problems"
+        "domain,estimator,val_neg_elbo,successor,successor_any_label,valid,optimal,problems,\
+         coverage,branching,"
     ));
     for (line, name) in lines[1..].iter().zip(["binary-concrete", "rloo", "aimle"]) {
         let cells: Vec<&str> = line.split(',').collect();
@@ -96,7 +104,13 @@ fn check_csv(sb: &Sandbox) {
             cells[6].parse().unwrap(),
             cells[7].parse().unwrap(),
         );
+        let (coverage, branching): (f64, f64) =
+            (cells[8].parse().unwrap(), cells[9].parse().unwrap());
         assert!(elbo.is_finite() && elbo > 0.0, "{line}");
+        assert!(
+            (0.0..=1.0).contains(&coverage) && branching >= 0.0,
+            "{line}"
+        );
         assert!(
             problems >= 2 && optimal <= valid && valid <= problems,
             "{line}"

@@ -301,13 +301,11 @@ pub fn report(args: &ReportArgs) -> anyhow::Result<()> {
         let range = part.range(&ds.manifest.split);
         let model = Model::load(&args.model, &device)?;
         let start = range.start;
-        let z0 = model.encode(&range.clone().map(|i| ds.pre_image(i)).collect::<Vec<_>>())?;
-        let z1 = model.encode(&range.map(|i| ds.suc_image(i)).collect::<Vec<_>>())?;
-        let c = actions.coverage(&z0, &z1)?;
+        let c = actions.coverage_on(&model, &ds, range)?;
         println!(
             "  extracted actions ({}) make the move z0 -> z1:  {:.2}% of {} pairs",
             crate::pipeline::actions::ACTIONS,
-            100.0 * c.covered as f64 / c.pairs.max(1) as f64,
+            100.0 * c.share(),
             c.pairs
         );
         println!(

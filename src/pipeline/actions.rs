@@ -3,6 +3,7 @@
 //! and turned into a [`StripsModel`] for the planner and the PDDL writer.
 
 use std::collections::{BTreeMap, HashSet};
+use std::ops::Range;
 use std::path::Path;
 
 use anyhow::{bail, Context};
@@ -80,6 +81,17 @@ pub struct Coverage {
     /// Distinct successors (other than the state itself) per pre-state: the
     /// planner's branching there (the true one is the domain's).
     pub mean_successors: f64,
+}
+
+impl Coverage {
+    /// Share of the moves the model makes (1 when there are none).
+    pub fn share(&self) -> f64 {
+        if self.pairs == 0 {
+            1.0
+        } else {
+            self.covered as f64 / self.pairs as f64
+        }
+    }
 }
 
 fn mask_string(m: &[bool]) -> String {
@@ -297,6 +309,19 @@ impl ActionModel {
         }
         c.mean_successors = successors as f64 / c.pairs.max(1) as f64;
         Ok(c)
+    }
+
+    /// [`Self::coverage`] of the transitions `range` of `data`, encoded by
+    /// `model`; the indices in `missing` count from `range.start`.
+    pub fn coverage_on(
+        &self,
+        model: &Model,
+        data: &Dataset,
+        range: Range<usize>,
+    ) -> anyhow::Result<Coverage> {
+        let z0 = model.encode(&range.clone().map(|i| data.pre_image(i)).collect::<Vec<_>>())?;
+        let z1 = model.encode(&range.map(|i| data.suc_image(i)).collect::<Vec<_>>())?;
+        self.coverage(&z0, &z1)
     }
 
     /// The STRIPS model over bits `z0 … z{F−1}`.

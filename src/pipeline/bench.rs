@@ -11,12 +11,14 @@ use candle_core::Device;
 use indicatif::ProgressBar;
 use serde::{Deserialize, Serialize};
 
+use super::actions::{ActionModel, Coverage};
 use super::eval::{evaluate, EvalOptions};
 use super::session::Session;
 use crate::data::generate::{self, ProblemOptions};
+use crate::data::Dataset;
 use crate::domain::Preset as DomainPreset;
 use crate::model::train::Silent;
-use crate::model::workflow::{self, TrainOptions};
+use crate::model::workflow::{self, Part, TrainOptions};
 use crate::model::{EstimatorKind, Model, Preset};
 use crate::search::SearchConfig;
 use crate::util::{read_json, write_atomic, write_json};
@@ -74,6 +76,13 @@ pub struct BenchRow {
     pub seconds_per_epoch: f64,
     /// Seconds of the whole training (joint epochs and refinement).
     pub train_seconds: f64,
+    /// Share of the test pairs' moves that the extracted STRIPS actions make
+    /// ([`super::actions::Coverage`]); absent in rows of older versions.
+    #[serde(default)]
+    pub coverage: Option<f64>,
+    /// Distinct successors the extracted actions give a test pre-state.
+    #[serde(default)]
+    pub branching: Option<f64>,
 }
 
 /// Runs the comparison; `progress` hears a line before each step. Writes
@@ -153,7 +162,16 @@ fn bench_one(
     let run = opts.out.join(&domain.name).join(kind.name());
     let row_file = run.join("bench-row.json");
     if row_file.exists() {
-        return read_json(&row_file);
+        let mut row: BenchRow = read_json(&row_file)?;
+        if row.coverage.is_none() {
+            // A row of an older version: add the columns it lacks.
+            let model = Model::load(&run, device)?;
+            let ds = workflow::load_dataset(data)?;
+            let cover = test_coverage(&ActionModel::load(&run)?, &model, &ds)?;
+            (row.coverage, row.branching) = (Some(cover.share()), Some(cover.mean_successors));
+            write_json(&row_file, &row)?;
+        }
+        return Ok(row);
     }
     let resume = run.join("config.json").exists();
     if run.exists() && !resume {
@@ -174,7 +192,10 @@ fn bench_one(
     let last = report.last.context("no epoch was trained")?;
     let joint = report.last_joint.context("no joint epoch was trained")?;
     let model = Model::load(&run, device)?;
-    super::actions::extract(&model, &workflow::load_dataset(data)?)?.save(&run)?;
+    let ds = workflow::load_dataset(data)?;
+    let actions = super::actions::extract(&model, &ds)?;
+    actions.save(&run)?;
+    let cover = test_coverage(&actions, &model, &ds)?;
     let session = Session::open(&run, device)?;
     let eval_opts = EvalOptions {
         search: opts.search,
@@ -194,22 +215,34 @@ fn bench_one(
         problems: eval.rows.len(),
         seconds_per_epoch: joint.seconds / (joint.epoch + 1) as f64,
         train_seconds: last.seconds,
+        coverage: Some(cover.share()),
+        branching: Some(cover.mean_successors),
     };
     write_json(&row_file, &row)?;
     Ok(row)
+}
+
+/// How the extracted actions cover the moves of the test pairs.
+fn test_coverage(actions: &ActionModel, model: &Model, ds: &Dataset) -> anyhow::Result<Coverage> {
+    actions.coverage_on(model, ds, Part::Test.range(&ds.manifest.split))
+}
+
+/// `value` with `digits` decimals and `unit`, or a dash when a row lacks it.
+fn optional(value: Option<f64>, digits: usize, unit: &str) -> String {
+    value.map_or_else(|| "–".to_string(), |v| format!("{v:.digits$}{unit}"))
 }
 
 /// The rows as a markdown table.
 pub fn markdown(rows: &[BenchRow]) -> String {
     let mut out = String::from(
         "| domain | estimator | val −ELBO | exact successor | some label exact | valid plans \
-         | optimal plans | s / joint epoch | training s |\n\
-         |---|---|---|---|---|---|---|---|---|\n",
+         | optimal plans | coverage | branching | s / joint epoch | training s |\n\
+         |---|---|---|---|---|---|---|---|---|---|---|\n",
     );
     for r in rows {
         let _ = writeln!(
             out,
-            "| {} | {} | {:.2} | {:.1}% | {:.1}% | {}/{} | {}/{} | {:.2} | {:.0} |",
+            "| {} | {} | {:.2} | {:.1}% | {:.1}% | {}/{} | {}/{} | {} | {} | {:.2} | {:.0} |",
             r.domain,
             r.estimator,
             r.val_neg_elbo,
@@ -219,6 +252,8 @@ pub fn markdown(rows: &[BenchRow]) -> String {
             r.problems,
             r.optimal,
             r.problems,
+            optional(r.coverage.map(|c| 100.0 * c), 2, "%"),
+            optional(r.branching, 2, ""),
             r.seconds_per_epoch,
             r.train_seconds
         );
@@ -230,12 +265,12 @@ pub fn markdown(rows: &[BenchRow]) -> String {
 fn save(rows: &[BenchRow], out: &Path) -> anyhow::Result<()> {
     let mut csv = String::from(
         "domain,estimator,val_neg_elbo,successor,successor_any_label,valid,optimal,problems,\
-         seconds_per_epoch,train_seconds\n",
+         coverage,branching,seconds_per_epoch,train_seconds\n",
     );
     for r in rows {
         let _ = writeln!(
             csv,
-            "{},{},{:.4},{:.4},{:.4},{},{},{},{:.3},{:.1}",
+            "{},{},{:.4},{:.4},{:.4},{},{},{},{},{},{:.3},{:.1}",
             r.domain,
             r.estimator,
             r.val_neg_elbo,
@@ -244,6 +279,8 @@ fn save(rows: &[BenchRow], out: &Path) -> anyhow::Result<()> {
             r.valid,
             r.optimal,
             r.problems,
+            r.coverage.map_or(String::new(), |c| format!("{c:.4}")),
+            r.branching.map_or(String::new(), |b| format!("{b:.3}")),
             r.seconds_per_epoch,
             r.train_seconds
         );
