@@ -228,7 +228,7 @@ pub fn train(
     if report.stopped {
         return Ok((report, None));
     }
-    let quality = measure(&ds, out, Part::Test, device)?;
+    let quality = self::report(out, &ds, Part::Test, device)?;
     Ok((report, Some(quality)))
 }
 
@@ -237,15 +237,6 @@ pub fn train(
 pub fn report(
     model_dir: &Path,
     ds: &Dataset,
-    part: Part,
-    device: &Device,
-) -> anyhow::Result<QualityReport> {
-    measure(ds, model_dir, part, device)
-}
-
-fn measure(
-    ds: &Dataset,
-    model_dir: &Path,
     part: Part,
     device: &Device,
 ) -> anyhow::Result<QualityReport> {
