@@ -110,6 +110,33 @@ fn pictures_in_plans_out_and_every_stage_agrees() {
             assert!(String::from_utf8_lossy(&out.stderr).contains("no plan found"));
         }
     }
+    // The default search enters only round-trip fixed points; it says how many
+    // states it tested and dropped, and as it only removes transitions, its
+    // optimal plan is never shorter than the unfiltered one.
+    let filter = &s["round_trip"];
+    assert!(
+        filter["rejected"].as_u64().unwrap() <= filter["tested"].as_u64().unwrap(),
+        "{s}"
+    );
+    sb.run(&[
+        "plan",
+        "--model",
+        "run",
+        "--init",
+        init,
+        "--goal",
+        goal,
+        "--out",
+        "plan-none",
+        "--filter",
+        "none",
+    ]);
+    let none = json(&sb, "plan-none/summary.json");
+    assert!(none["round_trip"].is_null(), "{none}");
+    let unfiltered = none["length"].as_u64().map(|n| n as usize);
+    if let (Some(a), Some(b)) = (s["length"].as_u64(), unfiltered) {
+        assert!(a >= b as u64, "round trip {a} < unfiltered {b}");
+    }
     // The exported PDDL is a planning task on its own: A* in the learned model
     // finds the same length with any admissible heuristic, and so does Fast Downward.
     let ours = sb.run(&[
@@ -123,9 +150,8 @@ fn pictures_in_plans_out_and_every_stage_agrees() {
     ]);
     let ours = printed_length(&String::from_utf8_lossy(&ours.stdout));
     assert_eq!(
-        ours,
-        s["length"].as_u64().map(|n| n as usize),
-        "latplan solve vs latplan plan"
+        ours, unfiltered,
+        "latplan solve vs latplan plan --filter none"
     );
     if let Ok(fd) = std::env::var("LATPLAN_FAST_DOWNWARD") {
         let out = Command::new(&fd)
@@ -143,6 +169,82 @@ fn pictures_in_plans_out_and_every_stage_agrees() {
     }
     evaluation_is_consistent(&sb);
     bad_inputs(&sb);
+}
+
+/// `plan --filter none` with the built-in planner, with a command (our own
+/// `solve` on the exported PDDL, with placeholders) and, where
+/// `LATPLAN_FAST_DOWNWARD` is set, with Fast Downward: the same optimal length
+/// (returned). And what external planners that fail get.
+fn planners_agree(sb: &Sandbox, init: &str, goal: &str) -> Option<usize> {
+    let plan = |out: &str, extra: &[&str]| {
+        let mut args = vec![
+            "plan", "--model", "run", "--init", init, "--goal", goal, "--out", out,
+        ];
+        args.extend(extra);
+        sb.run(&args);
+        let s = json(sb, &format!("{out}/summary.json"));
+        s["length"].as_u64().map(|n| n as usize)
+    };
+    let builtin = plan("plan-none", &["--filter", "none", "-H", "blind"]);
+    let me = env!("CARGO_BIN_EXE_latplan");
+    let command = format!("'{me}' solve {{domain}} {{problem}} -H lmcut --plan-file {{plan}}");
+    assert_eq!(
+        plan("plan-cmd", &["--planner", &command]),
+        builtin,
+        "a command as the planner"
+    );
+    let log = std::fs::read_to_string(sb.path("plan-cmd/planner.log")).unwrap();
+    assert!(log.contains("Grounded"), "{log}");
+    if std::env::var_os("LATPLAN_FAST_DOWNWARD").is_some() {
+        assert_eq!(
+            plan("plan-fd", &["--planner", "fast-downward"]),
+            builtin,
+            "Fast Downward as the planner"
+        );
+        let err = sb.fails(&[
+            "plan",
+            "--model",
+            "run",
+            "--init",
+            init,
+            "--goal",
+            goal,
+            "--out",
+            "x",
+            "--planner",
+            "fast-downward",
+            "--filter",
+            "round-trip",
+        ]);
+        assert!(err.contains("needs the built-in planner"), "{err}");
+    }
+    let external = |command: &str| {
+        sb.fails(&[
+            "plan",
+            "--model",
+            "run",
+            "--init",
+            init,
+            "--goal",
+            goal,
+            "--out",
+            "x",
+            "--planner",
+            command,
+        ])
+    };
+    let err = external("printf '(no-such-action)\\n' > {plan}");
+    assert!(
+        err.contains("the domain has no action no-such-action"),
+        "{err}"
+    );
+    let err = external("echo gave up >&2; false");
+    assert!(err.contains("no plan found (unsolvable)"), "{err}");
+    let log = std::fs::read_to_string(sb.path("x/planner.log")).unwrap();
+    assert!(log.contains("gave up"), "{log}");
+    let err = external("/no/such/planner");
+    assert!(err.contains("failed") && err.contains("not found"), "{err}");
+    builtin
 }
 
 /// `eval` covers every problem and its counts are consistent.
@@ -345,5 +447,12 @@ fn a_tiny_domain_gets_a_valid_optimal_plan() {
     );
     assert_eq!(summary["length"], solved["length"], "{summary}");
     assert!(out.contains("valid"), "{out}");
+    // This model's plans are valid and optimal with or without the filter,
+    // so every planner on the exported PDDL finds the same length.
+    let (init, goal) = (init.to_str().unwrap(), goal.to_str().unwrap());
+    assert_eq!(
+        planners_agree(&sb, init, goal).map(|n| n as u64),
+        summary["length"].as_u64()
+    );
     assert!(sb.path("plan/plan.png").is_file() && sb.path("plan/domain.pddl").is_file());
 }

@@ -14,6 +14,7 @@ use crate::data::problems::ProblemSet;
 use crate::domain::Preset;
 use crate::model::workflow::device;
 use crate::model::workflow::TrainOptions;
+use crate::pipeline::external::Planner;
 use crate::pipeline::output::write_run;
 use crate::pipeline::session::Session;
 use crate::search::{HeuristicKind, Limits, SearchConfig, Strategy};
@@ -133,7 +134,12 @@ fn plan_first(
             ..Limits::default()
         },
     };
-    let solved = session.solve(&init, &goal, &search)?;
+    let solved = session.solve(
+        &init,
+        &goal,
+        &search,
+        &Planner::Builtin { round_trip: true },
+    )?;
     let summary = write_run(
         out,
         &session,

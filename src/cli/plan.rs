@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use clap::Args;
+use clap::{Args, ValueEnum};
 
 use super::progress::bar;
 use super::search::SearchArgs;
@@ -13,6 +13,7 @@ use crate::model::workflow::device;
 use crate::model::Model;
 use crate::pipeline::actions::ActionModel;
 use crate::pipeline::eval::{evaluate, EvalOptions};
+use crate::pipeline::external::Planner;
 use crate::pipeline::output::{write_run, PDDL_DOMAIN};
 use crate::pipeline::session::Session;
 use crate::symbolic::{write_domain, write_problem};
@@ -41,6 +42,48 @@ pub struct ExportArgs {
     pub device: DeviceArg,
 }
 
+/// Which latent states the built-in planner may enter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FilterArg {
+    /// Only states the network maps back to themselves, encode(decode(z)) = z:
+    /// a state no picture shows is dropped when it is generated.
+    RoundTrip,
+    /// Every state the extracted actions reach (what the exported PDDL allows).
+    None,
+}
+
+/// The planner and, for the built-in one, its successor filter.
+#[derive(Debug, Args)]
+pub struct PlannerArgs {
+    /// `builtin`, `fast-downward` (found through LATPLAN_FAST_DOWNWARD or PATH),
+    /// or a command run on the exported PDDL: `{domain}`, `{problem}` and
+    /// `{plan}` stand for the files' paths, else they are appended in that
+    /// order (the IPC convention); it must write the plan file.
+    #[arg(long, default_value = "builtin", value_name = "PLANNER")]
+    pub planner: String,
+    /// Which successors the built-in planner keeps [default: round-trip].
+    /// External planners search the PDDL as it is (`none`).
+    #[arg(long, value_enum)]
+    pub filter: Option<FilterArg>,
+}
+
+impl PlannerArgs {
+    /// The planner these options name.
+    pub fn planner(&self) -> anyhow::Result<Planner> {
+        let round_trip = self.filter != Some(FilterArg::None);
+        let planner = Planner::parse(&self.planner, round_trip)?;
+        if self.filter == Some(FilterArg::RoundTrip) && !matches!(planner, Planner::Builtin { .. })
+        {
+            anyhow::bail!(
+                "--filter round-trip needs the built-in planner: the exported PDDL cannot say \
+                 which latent states the network maps back to themselves (--planner {})",
+                self.planner
+            );
+        }
+        Ok(planner)
+    }
+}
+
 /// `latplan plan`.
 #[derive(Debug, Args)]
 pub struct PlanArgs {
@@ -58,6 +101,8 @@ pub struct PlanArgs {
     pub out: PathBuf,
     #[command(flatten)]
     pub search: SearchArgs,
+    #[command(flatten)]
+    pub planner: PlannerArgs,
     /// Where to run the network.
     #[arg(long, value_enum, default_value = "auto")]
     pub device: DeviceArg,
@@ -83,6 +128,8 @@ pub struct EvalArgs {
     pub out: Option<PathBuf>,
     #[command(flatten)]
     pub search: SearchArgs,
+    #[command(flatten)]
+    pub planner: PlannerArgs,
     /// Where to run the network.
     #[arg(long, value_enum, default_value = "auto")]
     pub device: DeviceArg,
@@ -128,25 +175,35 @@ pub fn plan(args: &PlanArgs) -> anyhow::Result<()> {
     let goal = session
         .read_picture(&args.goal)
         .with_context(|| "--goal".to_string())?;
-    let solved = session.solve(&init, &goal, &args.search.config(None)?)?;
+    let planner = args.planner.planner()?;
+    let solved = session.solve(&init, &goal, &args.search.config(None)?, &planner)?;
     let summary = write_run(&args.out, &session, &init, &goal, &solved, None)?;
     let s = &solved.stats;
     println!(
-        "search: {} (expanded {}, generated {}, evaluated {}, {:.3} s)",
+        "search ({}): {} (expanded {}, generated {}, evaluated {}, {:.3} s)",
+        planner.name(),
         summary.outcome,
         s.expanded,
         s.generated,
         s.evaluated,
         s.search_time.as_secs_f64()
     );
+    if let Some(f) = &summary.round_trip {
+        println!(
+            "round-trip filter: {} of {} latent states generated are no fixed point of encode(decode(z)) and were dropped",
+            f.rejected, f.tested
+        );
+    }
     match &summary.length {
         Some(n) => println!("plan of {n} steps: {}", summary.plan.join(" ")),
         None => println!(
-            "no plan: the learned model {}",
-            if summary.outcome == "unsolvable" {
-                "has no path from the start to the goal"
-            } else {
-                "search hit a limit"
+            "no plan: {}",
+            match (&planner, summary.outcome.as_str()) {
+                (Planner::Command(_), "unsolvable") => {
+                    "the planner wrote no plan file (its output is in planner.log)"
+                }
+                (_, "unsolvable") => "the learned model has no path from the start to the goal",
+                _ => "the search hit a limit",
             }
         ),
     }
@@ -181,6 +238,7 @@ pub fn eval(args: &EvalArgs) -> anyhow::Result<()> {
         search: args.search.config(Some(60.0))?,
         noise: args.noise,
         seed: args.seed,
+        planner: args.planner.planner()?,
     };
     if !(0.0..=1.0).contains(&args.noise) {
         anyhow::bail!("--noise must be between 0 and 1, not {}", args.noise);

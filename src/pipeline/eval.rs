@@ -9,6 +9,9 @@ use std::time::Instant;
 
 use serde::Serialize;
 
+use anyhow::Context as _;
+
+use super::external::Planner;
 use super::output::outcome_name;
 use super::session::Session;
 use crate::data::problems::ProblemSet;
@@ -36,6 +39,8 @@ pub struct Row {
     pub length: Option<usize>,
     /// States expanded.
     pub expanded: u64,
+    /// Distinct latent states the round-trip filter rejected (0 without it).
+    pub rejected: u64,
     /// Search time, seconds.
     pub search_seconds: f64,
     /// Encode + search + decode + judge, seconds.
@@ -51,6 +56,8 @@ pub struct Report {
     pub preset: String,
     /// Pixel noise added to the input pictures.
     pub noise: f32,
+    /// The planner ([`Planner::name`]).
+    pub planner: String,
     /// One row per problem.
     pub rows: Vec<Row>,
 }
@@ -64,6 +71,8 @@ pub struct EvalOptions {
     pub noise: f32,
     /// Seed of the noise.
     pub seed: u64,
+    /// The planner.
+    pub planner: Planner,
 }
 
 /// Plans and judges every problem in `dir`; `progress` is called after each.
@@ -90,7 +99,9 @@ pub fn evaluate(
         let mut goal = session.read_picture(&folder.join("goal.png"))?;
         init.add_noise(opts.noise, &mut noise_rng);
         goal.add_noise(opts.noise, &mut noise_rng);
-        let solved = session.solve(&init, &goal, &opts.search)?;
+        let solved = session
+            .solve(&init, &goal, &opts.search, &opts.planner)
+            .with_context(|| format!("problem {}", folder.display()))?;
         let judged = (!solved.pictures.is_empty()).then(|| {
             super::judge::judge(
                 session.domain.as_ref(),
@@ -111,6 +122,7 @@ pub fn evaluate(
             exhausted: matches!(solved.outcome, Outcome::Unsolvable),
             length: found.then_some(solved.steps.len()),
             expanded: solved.stats.expanded,
+            rejected: solved.filter.map_or(0, |f| f.rejected),
             search_seconds: solved.stats.search_time.as_secs_f64(),
             total_seconds: start.elapsed().as_secs_f64(),
             failure: judged.and_then(|v| v.failure),
@@ -121,6 +133,7 @@ pub fn evaluate(
     Ok(Report {
         preset: set.preset,
         noise: opts.noise,
+        planner: opts.planner.name(),
         rows,
     })
 }
@@ -180,11 +193,11 @@ impl Report {
     /// Writes `eval.csv`, `eval.json` and `eval.md` into `out`.
     pub fn save(&self, out: &Path) -> anyhow::Result<()> {
         crate::util::create_dir(out)?;
-        let mut csv = String::from("name,optimal_length,outcome,found,valid,optimal,exhausted,length,expanded,search_seconds,total_seconds,failure\n");
+        let mut csv = String::from("name,optimal_length,outcome,found,valid,optimal,exhausted,length,expanded,rejected,search_seconds,total_seconds,failure\n");
         for r in &self.rows {
             let _ = writeln!(
                 csv,
-                "{},{},{},{},{},{},{},{},{},{:.6},{:.6},\"{}\"",
+                "{},{},{},{},{},{},{},{},{},{},{:.6},{:.6},\"{}\"",
                 r.name,
                 r.optimal_length,
                 r.outcome,
@@ -194,6 +207,7 @@ impl Report {
                 r.exhausted,
                 r.length.map(|l| l.to_string()).unwrap_or_default(),
                 r.expanded,
+                r.rejected,
                 r.search_seconds,
                 r.total_seconds,
                 r.failure.clone().unwrap_or_default().replace('"', "'")
@@ -202,9 +216,10 @@ impl Report {
         write_atomic(&out.join("eval.csv"), csv.as_bytes())?;
         write_json(&out.join("eval.json"), self)?;
         let md = format!(
-            "# {} (noise σ = {})\n\n{}",
+            "# {} (noise σ = {}, planner: {})\n\n{}",
             self.preset,
             self.noise,
+            self.planner,
             self.markdown()
         );
         write_atomic(&out.join("eval.md"), md.as_bytes())

@@ -4,6 +4,7 @@
 pub mod actions;
 pub mod bench;
 pub mod eval;
+pub mod external;
 pub mod extract;
 pub mod judge;
 pub mod output;

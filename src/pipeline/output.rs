@@ -1,6 +1,6 @@
 //! The files of one planning run: `plan.txt` (Fast Downward's format),
 //! `plan.png` (start | decoded states | goal), `plan.gif`, `domain.pddl`,
-//! `problem.pddl` and `summary.json`.
+//! `problem.pddl`, `summary.json`, and an external planner's `planner.log`.
 
 use std::path::Path;
 
@@ -39,8 +39,11 @@ pub struct Summary {
     pub generated: u64,
     /// Heuristic evaluations.
     pub evaluated: u64,
-    /// Search time in seconds.
+    /// Search time in seconds (the round-trip filter's network calls included).
     pub search_seconds: f64,
+    /// The round-trip filter: distinct latent states it tested and rejected
+    /// (`None` when it was off).
+    pub round_trip: Option<RoundTrip>,
     /// What the start picture shows, by the domain's parser.
     pub true_init: Option<String>,
     /// What the goal picture shows.
@@ -49,6 +52,15 @@ pub struct Summary {
     pub optimal_length: Option<usize>,
     /// The judge's verdict on the decoded plan.
     pub verdict: Option<Verdict>,
+}
+
+/// What the round-trip filter did in one search.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct RoundTrip {
+    /// Distinct latent states decoded and encoded again.
+    pub tested: u64,
+    /// Of those, the states that did not come back as themselves.
+    pub rejected: u64,
 }
 
 /// A 0/1 string of bits.
@@ -118,6 +130,9 @@ pub fn write_run(
         strip(init, &solved.pictures, goal, 4)?.save_png(&out.join("plan.png"))?;
         write_gif(&out.join("plan.gif"), &solved.pictures, 4, 500)?;
     }
+    if let Some(log) = &solved.planner_log {
+        write_atomic(&out.join("planner.log"), log.as_bytes())?;
+    }
     let (true_init, true_goal, optimal_length, verdict) =
         verdict(session, init, goal, solved, optimal);
     let summary = Summary {
@@ -130,6 +145,10 @@ pub fn write_run(
         generated: solved.stats.generated,
         evaluated: solved.stats.evaluated,
         search_seconds: solved.stats.search_time.as_secs_f64(),
+        round_trip: solved.filter.map(|f| RoundTrip {
+            tested: f.tested,
+            rejected: f.rejected,
+        }),
         true_init,
         true_goal,
         optimal_length,

@@ -1,14 +1,19 @@
 //! Planning from pictures with a trained run: encode the start and goal
 //! pictures, search the extracted STRIPS model, decode every latent state.
 
+use std::cell::RefCell;
 use std::path::Path;
 
 use anyhow::{bail, Context};
 
 use super::actions::ActionModel;
+use super::external::Planner;
 use crate::domain::{Code, Domain, DomainConfig, Image};
 use crate::model::Model;
-use crate::search::{search_task, Outcome, SearchConfig, SearchStats};
+use crate::search::{
+    search_task, search_task_filtered, FilterStats, Outcome, SearchConfig, SearchResult,
+    SearchStats,
+};
 use crate::symbolic::{BitState, StripsModel, StripsTask};
 
 /// A trained run opened for planning.
@@ -41,6 +46,10 @@ pub struct Solved {
     pub states: Vec<Vec<u8>>,
     /// The decoded pictures of `states`.
     pub pictures: Vec<Image>,
+    /// What the round-trip filter did (`None` when it was off).
+    pub filter: Option<FilterStats>,
+    /// An external planner's output.
+    pub planner_log: Option<String>,
 }
 
 impl Session {
@@ -93,17 +102,47 @@ impl Session {
         )?)
     }
 
-    /// Encodes `init` and `goal`, searches, and decodes the plan's states.
+    /// Encodes `init` and `goal`, searches with `planner`, and decodes the
+    /// plan's states. The built-in planner's round-trip filter enters only
+    /// latent states the network maps back to themselves (encode(decode(z)) =
+    /// z): a state no picture shows is dropped as it is generated.
     pub fn solve(
         &self,
         init: &Image,
         goal: &Image,
         search: &SearchConfig,
+        planner: &Planner,
     ) -> anyhow::Result<Solved> {
         let bits = self.model.encode(&[init.clone(), goal.clone()])?;
         let (zi, zg) = (bits[0].clone(), bits[1].clone());
         let task = self.task(&zi, &zg)?;
-        let result = search_task(&task, search);
+        let (mut filter, mut log) = (None, None);
+        let result = match planner {
+            Planner::Builtin { round_trip: false } => search_task(&task, search),
+            Planner::Builtin { round_trip: true } => {
+                let failure = RefCell::new(None);
+                let (result, stats) =
+                    search_task_filtered(&task, search, |states: &[&[u64]]| {
+                        self.fixed_points(states).unwrap_or_else(|e| {
+                            failure.borrow_mut().get_or_insert(e);
+                            vec![false; states.len()]
+                        })
+                    });
+                if let Some(e) = failure.into_inner() {
+                    return Err(e.context("the round-trip filter could not run the network"));
+                }
+                filter = Some(stats);
+                result
+            }
+            external => {
+                let ran = super::external::run(external, &task, search)?;
+                log = Some(ran.log);
+                SearchResult {
+                    outcome: ran.outcome,
+                    stats: ran.stats,
+                }
+            }
+        };
         let (mut steps, mut states, mut pictures) = (Vec::new(), Vec::new(), Vec::new());
         if let Outcome::Plan(plan) = &result.outcome {
             let ops: Vec<usize> = plan.ops.iter().map(|&o| o as usize).collect();
@@ -128,7 +167,21 @@ impl Session {
             steps,
             states,
             pictures,
+            filter,
+            planner_log: log,
         })
+    }
+
+    /// For each latent state (as search words), whether decoding it and
+    /// encoding the picture gives the same bits back.
+    fn fixed_points(&self, states: &[&[u64]]) -> anyhow::Result<Vec<bool>> {
+        let n = self.model.bits();
+        let bits: Vec<Vec<u8>> = states
+            .iter()
+            .map(|w| (0..n).map(|i| (w[i / 64] >> (i % 64) & 1) as u8).collect())
+            .collect();
+        let back = self.model.encode(&self.model.decode(&bits)?)?;
+        Ok(bits.iter().zip(&back).map(|(z, b)| z == b).collect())
     }
 
     /// The true state a picture shows, if the domain's parser reads one.

@@ -1,8 +1,9 @@
 //! One entry point for running a configured search on a [`StripsTask`]: the
 //! heuristic choice is matched here, once, so each search is monomorphized.
 
+use super::filter::{FilterStats, FilteredSpace, StateFilter};
 use super::heuristics::{Blind, GoalCount, HMax, HeuristicKind, LmCut};
-use super::{best_first, BitSpace, Limits, SearchResult, Strategy};
+use super::{best_first, BitSpace, Limits, SearchResult, SearchSpace, Strategy};
 use crate::symbolic::StripsTask;
 
 /// What search to run.
@@ -30,12 +31,33 @@ impl Default for SearchConfig {
 /// Runs the configured search on `task`. Plan operator ids are action indices
 /// of `task.model`.
 pub fn search_task(task: &StripsTask, config: &SearchConfig) -> SearchResult {
-    let space = BitSpace::new(task);
+    search_space(&BitSpace::new(task), task, config)
+}
+
+/// [`search_task`] with the successors that fail `filter` dropped (the
+/// heuristics still see the whole task, so they stay admissible), and the
+/// filter's counters.
+pub fn search_task_filtered<F: StateFilter>(
+    task: &StripsTask,
+    config: &SearchConfig,
+    filter: F,
+) -> (SearchResult, FilterStats) {
+    let bits = BitSpace::new(task);
+    let space = FilteredSpace::new(&bits, filter);
+    let result = search_space(&space, task, config);
+    (result, space.stats())
+}
+
+fn search_space<S: SearchSpace>(
+    space: &S,
+    task: &StripsTask,
+    config: &SearchConfig,
+) -> SearchResult {
     let (strategy, limits) = (config.strategy, config.limits);
     match config.heuristic {
-        HeuristicKind::Blind => best_first(&space, &mut Blind::new(task), strategy, limits),
-        HeuristicKind::GoalCount => best_first(&space, &mut GoalCount::new(task), strategy, limits),
-        HeuristicKind::Hmax => best_first(&space, &mut HMax::new(task), strategy, limits),
-        HeuristicKind::Lmcut => best_first(&space, &mut LmCut::new(task), strategy, limits),
+        HeuristicKind::Blind => best_first(space, &mut Blind::new(task), strategy, limits),
+        HeuristicKind::GoalCount => best_first(space, &mut GoalCount::new(task), strategy, limits),
+        HeuristicKind::Hmax => best_first(space, &mut HMax::new(task), strategy, limits),
+        HeuristicKind::Lmcut => best_first(space, &mut LmCut::new(task), strategy, limits),
     }
 }

@@ -8,16 +8,18 @@
 
 mod config;
 mod engine;
+mod filter;
 pub mod heuristics;
 mod open;
 mod space;
 mod successors;
 mod table;
 
-pub use config::{search_task, SearchConfig};
+pub use config::{search_task, search_task_filtered, SearchConfig};
 pub use engine::{
     astar, best_first, LimitKind, Limits, Outcome, Plan, SearchResult, SearchStats, Strategy,
 };
+pub use filter::{FilterStats, FilteredSpace, StateFilter};
 pub use heuristics::HeuristicKind;
 pub use space::BitSpace;
 pub use successors::SuccessorGenerator;
