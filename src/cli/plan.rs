@@ -15,7 +15,7 @@ use crate::pipeline::actions::ActionModel;
 use crate::pipeline::eval::{evaluate, EvalOptions};
 use crate::pipeline::external::Planner;
 use crate::pipeline::output::{write_run, PDDL_DOMAIN};
-use crate::pipeline::session::Session;
+use crate::pipeline::session::{Filter, Session};
 use crate::symbolic::{write_domain, write_problem};
 use crate::util::{create_dir, write_atomic};
 
@@ -42,14 +42,30 @@ pub struct ExportArgs {
     pub device: DeviceArg,
 }
 
-/// Which latent states the built-in planner may enter.
+/// Which transitions the built-in planner takes (`Filter`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum FilterArg {
-    /// Only states the network maps back to themselves, encode(decode(z)) = z:
-    /// a state no picture shows is dropped when it is generated.
+    /// Only into states the network maps back to themselves, encode(decode(z))
+    /// = z: a state no picture shows is dropped when it is generated.
     RoundTrip,
-    /// Every state the extracted actions reach (what the exported PDDL allows).
+    /// Only moves z -> z' whose label from the network's action encoder has
+    /// the effect APPLY(z, label) = z'.
+    Action,
+    /// Both checks.
+    Both,
+    /// Every transition of the extracted actions (what the exported PDDL allows).
     None,
+}
+
+impl From<FilterArg> for Filter {
+    fn from(f: FilterArg) -> Self {
+        match f {
+            FilterArg::RoundTrip => Filter::RoundTrip,
+            FilterArg::Action => Filter::Action,
+            FilterArg::Both => Filter::Both,
+            FilterArg::None => Filter::None,
+        }
+    }
 }
 
 /// The planner and, for the built-in one, its successor filter.
@@ -61,8 +77,8 @@ pub struct PlannerArgs {
     /// order (the IPC convention); it must write the plan file.
     #[arg(long, default_value = "builtin", value_name = "PLANNER")]
     pub planner: String,
-    /// Which successors the built-in planner keeps [default: round-trip].
-    /// External planners search the PDDL as it is (`none`).
+    /// Which transitions the built-in planner takes [default: round-trip].
+    /// External planners search the exported PDDL as it is (`none`).
     #[arg(long, value_enum)]
     pub filter: Option<FilterArg>,
 }
@@ -70,17 +86,19 @@ pub struct PlannerArgs {
 impl PlannerArgs {
     /// The planner these options name.
     pub fn planner(&self) -> anyhow::Result<Planner> {
-        let round_trip = self.filter != Some(FilterArg::None);
-        let planner = Planner::parse(&self.planner, round_trip)?;
-        if self.filter == Some(FilterArg::RoundTrip) && !matches!(planner, Planner::Builtin { .. })
-        {
-            anyhow::bail!(
-                "--filter round-trip needs the built-in planner: the exported PDDL cannot say \
-                 which latent states the network maps back to themselves (--planner {})",
-                self.planner
-            );
+        let filter = self.filter.map_or(Filter::RoundTrip, Filter::from);
+        let planner = Planner::parse(&self.planner, filter)?;
+        match self.filter {
+            Some(f) if f != FilterArg::None && !matches!(planner, Planner::Builtin(_)) => {
+                anyhow::bail!(
+                    "--filter {} needs the built-in planner: the exported PDDL cannot carry the \
+                     network's checks (--planner {})",
+                    Filter::from(f).name(),
+                    self.planner
+                )
+            }
+            _ => Ok(planner),
         }
-        Ok(planner)
     }
 }
 
@@ -188,10 +206,10 @@ pub fn plan(args: &PlanArgs) -> anyhow::Result<()> {
         s.evaluated,
         s.search_time.as_secs_f64()
     );
-    if let Some(f) = &summary.round_trip {
+    if let Some(f) = &summary.filter {
         println!(
-            "round-trip filter: {} of {} latent states generated are no fixed point of encode(decode(z)) and were dropped",
-            f.rejected, f.tested
+            "filter {}: dropped {} of the {} moves it tested",
+            f.kind, f.rejected, f.tested
         );
     }
     match &summary.length {

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use super::actions::{ActionModel, Coverage};
 use super::eval::{evaluate, EvalOptions};
 use super::external::Planner;
-use super::session::Session;
+use super::session::{Filter, Session};
 use crate::data::generate::{self, ProblemOptions};
 use crate::data::Dataset;
 use crate::domain::Preset as DomainPreset;
@@ -202,7 +202,7 @@ fn bench_one(
         search: opts.search,
         noise: 0.0,
         seed: opts.seed,
-        planner: Planner::Builtin { round_trip: false },
+        planner: Planner::Builtin(Filter::None),
     };
     let eval = evaluate(&session, problems, &eval_opts, |_| ())?;
     eval.save(&run.join("eval"))?;

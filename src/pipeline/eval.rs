@@ -39,7 +39,7 @@ pub struct Row {
     pub length: Option<usize>,
     /// States expanded.
     pub expanded: u64,
-    /// Distinct latent states the round-trip filter rejected (0 without it).
+    /// Moves the successor filter dropped (0 without it).
     pub rejected: u64,
     /// Search time, seconds.
     pub search_seconds: f64,
@@ -122,7 +122,7 @@ pub fn evaluate(
             exhausted: matches!(solved.outcome, Outcome::Unsolvable),
             length: found.then_some(solved.steps.len()),
             expanded: solved.stats.expanded,
-            rejected: solved.filter.map_or(0, |f| f.rejected),
+            rejected: solved.filter.map_or(0, |(_, f)| f.rejected),
             search_seconds: solved.stats.search_time.as_secs_f64(),
             total_seconds: start.elapsed().as_secs_f64(),
             failure: judged.and_then(|v| v.failure),

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context};
 
 use super::output::PDDL_DOMAIN;
+use super::session::Filter;
 use crate::pddl::read_plan;
 use crate::search::{HeuristicKind, LimitKind, Outcome, Plan, SearchConfig, SearchStats, Strategy};
 use crate::symbolic::{pddl_identifiers, write_domain, write_problem, StripsTask};
@@ -19,12 +20,8 @@ use crate::symbolic::{pddl_identifiers, write_domain, write_problem, StripsTask}
 /// Which planner searches the learned model.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Planner {
-    /// The built-in search; with `round_trip`, it enters only latent states
-    /// the network maps back to themselves (see `Session::solve`).
-    Builtin {
-        /// The round-trip filter is on.
-        round_trip: bool,
-    },
+    /// The built-in search, with the network's checks on each transition.
+    Builtin(Filter),
     /// Fast Downward, run through the driver script at this path.
     FastDownward(PathBuf),
     /// A shell command: `{domain}`, `{problem}` and `{plan}` are replaced by
@@ -47,10 +44,10 @@ impl Planner {
     /// The planner a `--planner` value names: `builtin`, `fast-downward`
     /// (the driver from `LATPLAN_FAST_DOWNWARD`, else `fast-downward` or
     /// `fast-downward.py` on `PATH`) or a command.
-    pub fn parse(value: &str, round_trip: bool) -> anyhow::Result<Planner> {
+    pub fn parse(value: &str, filter: Filter) -> anyhow::Result<Planner> {
         match value.trim() {
             "" => bail!("--planner is empty: expected builtin, fast-downward or a command"),
-            "builtin" => Ok(Planner::Builtin { round_trip }),
+            "builtin" => Ok(Planner::Builtin(filter)),
             "fast-downward" => Ok(Planner::FastDownward(find_fast_downward()?)),
             command => Ok(Planner::Command(command.to_string())),
         }
@@ -59,8 +56,8 @@ impl Planner {
     /// A short name for tables and messages.
     pub fn name(&self) -> String {
         match self {
-            Planner::Builtin { round_trip: true } => "builtin (round-trip filter)".into(),
-            Planner::Builtin { round_trip: false } => "builtin".into(),
+            Planner::Builtin(Filter::None) => "builtin".into(),
+            Planner::Builtin(f) => format!("builtin (filter {})", f.name()),
             Planner::FastDownward(_) => "fast-downward".into(),
             Planner::Command(c) => c.clone(),
         }
@@ -166,7 +163,7 @@ pub fn run(
     std::fs::write(&problem, write_problem(task, PDDL_DOMAIN, "problem"))
         .with_context(|| format!("cannot write {}", problem.display()))?;
     let (mut command, shown) = match planner {
-        Planner::Builtin { .. } => bail!("internal error: the built-in planner is not external"),
+        Planner::Builtin(_) => bail!("internal error: the built-in planner is not external"),
         Planner::FastDownward(driver) => {
             let mut c = Command::new(driver);
             c.arg("--plan-file")

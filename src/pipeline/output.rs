@@ -41,9 +41,9 @@ pub struct Summary {
     pub evaluated: u64,
     /// Search time in seconds (the round-trip filter's network calls included).
     pub search_seconds: f64,
-    /// The round-trip filter: distinct latent states it tested and rejected
-    /// (`None` when it was off).
-    pub round_trip: Option<RoundTrip>,
+    /// The built-in planner's successor filter: the moves it tested and
+    /// rejected (`None` when it was off).
+    pub filter: Option<FilterSummary>,
     /// What the start picture shows, by the domain's parser.
     pub true_init: Option<String>,
     /// What the goal picture shows.
@@ -54,12 +54,14 @@ pub struct Summary {
     pub verdict: Option<Verdict>,
 }
 
-/// What the round-trip filter did in one search.
-#[derive(Debug, Clone, Copy, Serialize)]
-pub struct RoundTrip {
-    /// Distinct latent states decoded and encoded again.
+/// What the successor filter did in one search.
+#[derive(Debug, Clone, Serialize)]
+pub struct FilterSummary {
+    /// Which checks (`--filter`).
+    pub kind: String,
+    /// Moves tested (moves into the goal are not).
     pub tested: u64,
-    /// Of those, the states that did not come back as themselves.
+    /// Of those, the moves it dropped.
     pub rejected: u64,
 }
 
@@ -145,7 +147,8 @@ pub fn write_run(
         generated: solved.stats.generated,
         evaluated: solved.stats.evaluated,
         search_seconds: solved.stats.search_time.as_secs_f64(),
-        round_trip: solved.filter.map(|f| RoundTrip {
+        filter: solved.filter.map(|(kind, f)| FilterSummary {
+            kind: kind.name().to_string(),
             tested: f.tested,
             rejected: f.rejected,
         }),

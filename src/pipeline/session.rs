@@ -1,7 +1,7 @@
 //! Planning from pictures with a trained run: encode the start and goal
 //! pictures, search the extracted STRIPS model, decode every latent state.
 
-use std::cell::RefCell;
+use std::collections::HashMap;
 use std::path::Path;
 
 use anyhow::{bail, Context};
@@ -46,8 +46,8 @@ pub struct Solved {
     pub states: Vec<Vec<u8>>,
     /// The decoded pictures of `states`.
     pub pictures: Vec<Image>,
-    /// What the round-trip filter did (`None` when it was off).
-    pub filter: Option<FilterStats>,
+    /// The successor filter and what it did (`None` when it was off).
+    pub filter: Option<(Filter, FilterStats)>,
     /// An external planner's output.
     pub planner_log: Option<String>,
 }
@@ -103,9 +103,8 @@ impl Session {
     }
 
     /// Encodes `init` and `goal`, searches with `planner`, and decodes the
-    /// plan's states. The built-in planner's round-trip filter enters only
-    /// latent states the network maps back to themselves (encode(decode(z)) =
-    /// z): a state no picture shows is dropped as it is generated.
+    /// plan's states. The built-in planner's [`Filter`] drops transitions the
+    /// network does not confirm as they are generated.
     pub fn solve(
         &self,
         init: &Image,
@@ -118,20 +117,23 @@ impl Session {
         let task = self.task(&zi, &zg)?;
         let (mut filter, mut log) = (None, None);
         let result = match planner {
-            Planner::Builtin { round_trip: false } => search_task(&task, search),
-            Planner::Builtin { round_trip: true } => {
-                let failure = RefCell::new(None);
-                let (result, stats) =
-                    search_task_filtered(&task, search, |states: &[&[u64]]| {
-                        self.fixed_points(states).unwrap_or_else(|e| {
-                            failure.borrow_mut().get_or_insert(e);
-                            vec![false; states.len()]
-                        })
-                    });
-                if let Some(e) = failure.into_inner() {
-                    return Err(e.context("the round-trip filter could not run the network"));
+            Planner::Builtin(Filter::None) => search_task(&task, search),
+            Planner::Builtin(filter_kind) => {
+                let mut check = Checker {
+                    session: self,
+                    kind: *filter_kind,
+                    states: HashMap::new(),
+                    failure: None,
+                };
+                let (result, stats) = search_task_filtered(
+                    &task,
+                    search,
+                    |s: &[u64], _: &[u32], succs: &[&[u64]]| check.keep(s, succs),
+                );
+                if let Some(e) = check.failure {
+                    return Err(e.context("the successor filter could not run the network"));
                 }
-                filter = Some(stats);
+                filter = Some((*filter_kind, stats));
                 result
             }
             external => {
@@ -172,20 +174,91 @@ impl Session {
         })
     }
 
-    /// For each latent state (as search words), whether decoding it and
-    /// encoding the picture gives the same bits back.
-    fn fixed_points(&self, states: &[&[u64]]) -> anyhow::Result<Vec<bool>> {
-        let n = self.model.bits();
-        let bits: Vec<Vec<u8>> = states
-            .iter()
-            .map(|w| (0..n).map(|i| (w[i / 64] >> (i % 64) & 1) as u8).collect())
-            .collect();
-        let back = self.model.encode(&self.model.decode(&bits)?)?;
-        Ok(bits.iter().zip(&back).map(|(z, b)| z == b).collect())
-    }
-
     /// The true state a picture shows, if the domain's parser reads one.
     pub fn true_state(&self, picture: &Image) -> Option<Code> {
         self.domain.parse(picture).ok().map(|p| p.state)
+    }
+}
+
+/// Which transitions the built-in planner takes: checks of the network on
+/// each latent state or move the extracted actions generate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Filter {
+    /// Every transition of the STRIPS model (what the exported PDDL allows).
+    None,
+    /// Only into states z with encode(decode(z)) = z: states some picture shows.
+    RoundTrip,
+    /// Only moves z -> z' that the network's action encoder explains: the
+    /// label it gives the pair has the effect APPLY(z, label) = z'.
+    Action,
+    /// Both checks.
+    Both,
+}
+
+impl Filter {
+    /// The name `--filter` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Filter::None => "none",
+            Filter::RoundTrip => "round-trip",
+            Filter::Action => "action",
+            Filter::Both => "both",
+        }
+    }
+}
+
+/// The network's checks for [`Filter`], with the round trip's verdicts
+/// remembered per state; the first network error stops it (all rejected).
+struct Checker<'a> {
+    session: &'a Session,
+    kind: Filter,
+    states: HashMap<Vec<u64>, bool>,
+    failure: Option<anyhow::Error>,
+}
+
+impl Checker<'_> {
+    fn keep(&mut self, state: &[u64], succs: &[&[u64]]) -> Vec<bool> {
+        if self.failure.is_some() {
+            return vec![false; succs.len()];
+        }
+        self.try_keep(state, succs).unwrap_or_else(|e| {
+            self.failure = Some(e);
+            vec![false; succs.len()]
+        })
+    }
+
+    fn try_keep(&mut self, state: &[u64], succs: &[&[u64]]) -> anyhow::Result<Vec<bool>> {
+        let model = &self.session.model;
+        let n = model.bits();
+        let bits =
+            |w: &[u64]| -> Vec<u8> { (0..n).map(|i| (w[i / 64] >> (i % 64) & 1) as u8).collect() };
+        let mut keep = vec![true; succs.len()];
+        if matches!(self.kind, Filter::RoundTrip | Filter::Both) {
+            let fresh: Vec<&[u64]> = succs
+                .iter()
+                .copied()
+                .filter(|s| !self.states.contains_key(*s))
+                .collect();
+            if !fresh.is_empty() {
+                let z: Vec<Vec<u8>> = fresh.iter().map(|s| bits(s)).collect();
+                let back = model.encode(&model.decode(&z)?)?;
+                for (s, (a, b)) in fresh.iter().zip(z.iter().zip(&back)) {
+                    self.states.insert(s.to_vec(), a == b);
+                }
+            }
+            for (k, s) in keep.iter_mut().zip(succs) {
+                *k = self.states[*s];
+            }
+        }
+        if matches!(self.kind, Filter::Action | Filter::Both) {
+            let z0 = vec![bits(state); succs.len()];
+            let z1: Vec<Vec<u8>> = succs.iter().map(|s| bits(s)).collect();
+            let labels = model.action_of(&z0, &z1)?;
+            let predicted = model.apply(&z0, &labels)?;
+            for (k, (p, z)) in keep.iter_mut().zip(predicted.iter().zip(&z1)) {
+                *k &= p == z;
+            }
+        }
+        Ok(keep)
     }
 }

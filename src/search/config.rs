@@ -1,7 +1,7 @@
 //! One entry point for running a configured search on a [`StripsTask`]: the
 //! heuristic choice is matched here, once, so each search is monomorphized.
 
-use super::filter::{FilterStats, FilteredSpace, StateFilter};
+use super::filter::{FilterStats, FilteredSpace, SuccessorFilter};
 use super::heuristics::{Blind, GoalCount, HMax, HeuristicKind, LmCut};
 use super::{best_first, BitSpace, Limits, SearchResult, SearchSpace, Strategy};
 use crate::symbolic::StripsTask;
@@ -34,10 +34,10 @@ pub fn search_task(task: &StripsTask, config: &SearchConfig) -> SearchResult {
     search_space(&BitSpace::new(task), task, config)
 }
 
-/// [`search_task`] with the successors that fail `filter` dropped (the
+/// [`search_task`] with the transitions that fail `filter` dropped (the
 /// heuristics still see the whole task, so they stay admissible), and the
 /// filter's counters.
-pub fn search_task_filtered<F: StateFilter>(
+pub fn search_task_filtered<F: SuccessorFilter>(
     task: &StripsTask,
     config: &SearchConfig,
     filter: F,

@@ -1,55 +1,51 @@
-//! A search space whose successors must pass a state test, asked once per
-//! distinct state and in batches: the states one expansion generates that the
-//! test has not seen go to it together. The planner uses it to drop latent
-//! states the network does not map back to themselves (see
-//! `crate::pipeline::session`), a test no STRIPS model can express.
+//! A search space whose transitions must pass a test, asked in batches: all
+//! the successors one expansion generates go to it together. The planner
+//! uses it to drop latent states or moves the network itself does not
+//! confirm (see `crate::pipeline::session`), tests no STRIPS model can express.
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 
 use super::SearchSpace;
 
-/// A test of many states at once: `keep(states)[i]` says whether `states[i]`
-/// may be entered.
-pub trait StateFilter {
-    /// One verdict per state.
-    fn keep(&mut self, states: &[&[u64]]) -> Vec<bool>;
+/// A test of one expansion's transitions: `keep(state, ops, succs)[i]` says
+/// whether applying `ops[i]` to `state`, giving `succs[i]`, may be taken.
+pub trait SuccessorFilter {
+    /// One verdict per successor.
+    fn keep(&mut self, state: &[u64], ops: &[u32], succs: &[&[u64]]) -> Vec<bool>;
 }
 
-impl<F: FnMut(&[&[u64]]) -> Vec<bool>> StateFilter for F {
-    fn keep(&mut self, states: &[&[u64]]) -> Vec<bool> {
-        self(states)
+impl<F: FnMut(&[u64], &[u32], &[&[u64]]) -> Vec<bool>> SuccessorFilter for F {
+    fn keep(&mut self, state: &[u64], ops: &[u32], succs: &[&[u64]]) -> Vec<bool> {
+        self(state, ops, succs)
     }
 }
 
 /// How much work the filter did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct FilterStats {
-    /// Distinct states tested.
+    /// Transitions tested.
     pub tested: u64,
-    /// Of those, the states the test rejected.
+    /// Of those, the transitions the test rejected.
     pub rejected: u64,
-    /// Calls to the test (batches).
+    /// Calls to the test (expansions with something to test).
     pub batches: u64,
 }
 
-/// `inner` with the successors that fail `filter` removed. The initial and
-/// goal states are never tested: they are what the user asked for.
+/// `inner` with the transitions that fail `filter` removed. Transitions into
+/// the goal are never tested: the goal is what the user asked for.
 pub struct FilteredSpace<'a, S, F> {
     inner: &'a S,
     filter: RefCell<F>,
-    verdicts: RefCell<HashMap<Box<[u64]>, bool>>,
     scratch: RefCell<(Vec<u32>, Vec<u64>)>,
     stats: Cell<FilterStats>,
 }
 
-impl<'a, S: SearchSpace, F: StateFilter> FilteredSpace<'a, S, F> {
+impl<'a, S: SearchSpace, F: SuccessorFilter> FilteredSpace<'a, S, F> {
     /// Wraps `inner`.
     pub fn new(inner: &'a S, filter: F) -> Self {
         Self {
             inner,
             filter: RefCell::new(filter),
-            verdicts: RefCell::new(HashMap::new()),
             scratch: RefCell::new((Vec::new(), Vec::new())),
             stats: Cell::new(FilterStats::default()),
         }
@@ -59,42 +55,9 @@ impl<'a, S: SearchSpace, F: StateFilter> FilteredSpace<'a, S, F> {
     pub fn stats(&self) -> FilterStats {
         self.stats.get()
     }
-
-    /// Tests the successors in `succs` (`words` each) that have no verdict yet.
-    fn judge(&self, succs: &[u64]) {
-        let words = self.inner.words();
-        let mut verdicts = self.verdicts.borrow_mut();
-        let mut fresh: Vec<&[u64]> = Vec::new();
-        for s in succs.chunks_exact(words) {
-            if !verdicts.contains_key(s) && !fresh.contains(&s) {
-                if self.inner.is_goal(s) || s == self.inner.initial() {
-                    verdicts.insert(s.into(), true);
-                } else {
-                    fresh.push(s);
-                }
-            }
-        }
-        if fresh.is_empty() {
-            return;
-        }
-        let keep = self.filter.borrow_mut().keep(&fresh);
-        assert_eq!(
-            keep.len(),
-            fresh.len(),
-            "a state filter must judge every state"
-        );
-        let mut stats = self.stats.get();
-        stats.batches += 1;
-        stats.tested += fresh.len() as u64;
-        stats.rejected += keep.iter().filter(|&&k| !k).count() as u64;
-        self.stats.set(stats);
-        for (s, k) in fresh.into_iter().zip(keep) {
-            verdicts.insert(s.into(), k);
-        }
-    }
 }
 
-impl<S: SearchSpace, F: StateFilter> SearchSpace for FilteredSpace<'_, S, F> {
+impl<S: SearchSpace, F: SuccessorFilter> SearchSpace for FilteredSpace<'_, S, F> {
     fn words(&self) -> usize {
         self.inner.words()
     }
@@ -118,12 +81,34 @@ impl<S: SearchSpace, F: StateFilter> SearchSpace for FilteredSpace<'_, S, F> {
         for (&op, s) in ops.iter().zip(succs.chunks_exact_mut(words)) {
             self.inner.apply(op, state, s);
         }
-        self.judge(succs);
-        let verdicts = self.verdicts.borrow();
+        let (mut test_ops, mut test_succs) = (Vec::new(), Vec::new());
+        for (&op, s) in ops.iter().zip(succs.chunks_exact(words)) {
+            if self.inner.is_goal(s) {
+                out.push(op);
+            } else {
+                test_ops.push(op);
+                test_succs.push(s);
+            }
+        }
+        if test_ops.is_empty() {
+            return;
+        }
+        let keep = self.filter.borrow_mut().keep(state, &test_ops, &test_succs);
+        assert_eq!(
+            keep.len(),
+            test_ops.len(),
+            "a successor filter must judge every successor"
+        );
+        let mut stats = self.stats.get();
+        stats.batches += 1;
+        stats.tested += test_ops.len() as u64;
+        stats.rejected += keep.iter().filter(|&&k| !k).count() as u64;
+        self.stats.set(stats);
         out.extend(
-            ops.iter()
-                .zip(succs.chunks_exact(words))
-                .filter(|(_, s)| verdicts[*s])
+            test_ops
+                .iter()
+                .zip(keep)
+                .filter(|(_, k)| *k)
                 .map(|(&op, _)| op),
         );
     }
@@ -181,88 +166,80 @@ mod tests {
         }
     }
 
+    /// `Line` without the jump.
+    struct NoJump(Line);
+
+    impl SearchSpace for NoJump {
+        fn words(&self) -> usize {
+            1
+        }
+        fn initial(&self) -> &[u64] {
+            self.0.initial()
+        }
+        fn is_goal(&self, s: &[u64]) -> bool {
+            self.0.is_goal(s)
+        }
+        fn applicable(&self, s: &[u64], out: &mut Vec<u32>) {
+            self.0.applicable(s, out);
+            out.retain(|&op| op != 2);
+        }
+        fn apply(&self, op: u32, s: &[u64], out: &mut [u64]) {
+            self.0.apply(op, s, out);
+        }
+        fn cost(&self, op: u32) -> u32 {
+            self.0.cost(op)
+        }
+    }
+
+    fn blind(s: &[u64]) -> Option<u32> {
+        Some(u32::from(s[0] != 5))
+    }
+
     #[test]
-    fn rejected_states_are_never_entered_and_each_state_is_tested_once() {
+    fn moves_into_the_goal_are_never_tested() {
         let line = Line {
             n: 6,
             init: vec![0],
         };
-        let blind = |s: &[u64]| Some(u32::from(s[0] != 5));
-        let unfiltered = astar(&line, &mut { blind }, Default::default());
-        assert_eq!(
-            unfiltered.outcome,
-            Outcome::Plan(crate::search::Plan {
-                ops: vec![2],
-                cost: 1
-            })
-        );
+        let jump = Outcome::Plan(crate::search::Plan {
+            ops: vec![2],
+            cost: 1,
+        });
+        assert_eq!(astar(&line, &mut blind, Default::default()).outcome, jump);
+        // Rejecting every transition it is asked about leaves the jump.
+        let space = FilteredSpace::new(&line, |_: &[u64], ops: &[u32], _: &[&[u64]]| {
+            assert!(!ops.contains(&2), "the move into the goal was tested");
+            vec![false; ops.len()]
+        });
+        assert_eq!(astar(&space, &mut blind, Default::default()).outcome, jump);
+        assert_eq!(space.stats().rejected, 1);
+    }
 
-        // Rejecting state 3 cuts the line; the jump goes to the goal, which is
-        // never tested, so the plan stays.
-        let mut seen = Vec::new();
-        let filter = |states: &[&[u64]]| {
-            seen.extend(states.iter().map(|s| s[0]));
-            states.iter().map(|s| s[0] != 3).collect()
-        };
-        let space = FilteredSpace::new(&line, filter);
-        let result = astar(&space, &mut { blind }, Default::default());
-        assert_eq!(
-            result.outcome,
-            Outcome::Plan(crate::search::Plan {
-                ops: vec![2],
-                cost: 1
-            })
-        );
-        drop(space);
-        assert!(!seen.contains(&5) && !seen.contains(&0), "{seen:?}");
-
-        // Without the jump's goal exemption the filter decides: with the
-        // jump gone, rejecting 3 makes the goal unreachable.
-        struct NoJump(Line);
-        impl SearchSpace for NoJump {
-            fn words(&self) -> usize {
-                1
-            }
-            fn initial(&self) -> &[u64] {
-                self.0.initial()
-            }
-            fn is_goal(&self, s: &[u64]) -> bool {
-                self.0.is_goal(s)
-            }
-            fn applicable(&self, s: &[u64], out: &mut Vec<u32>) {
-                self.0.applicable(s, out);
-                out.retain(|&op| op != 2);
-            }
-            fn apply(&self, op: u32, s: &[u64], out: &mut [u64]) {
-                self.0.apply(op, s, out);
-            }
-            fn cost(&self, op: u32) -> u32 {
-                self.0.cost(op)
-            }
-        }
+    #[test]
+    fn rejected_moves_are_never_taken_and_each_expansion_is_one_batch() {
         let line = NoJump(Line {
             n: 6,
             init: vec![0],
         });
-        let mut tested = Vec::new();
-        let filter = |states: &[&[u64]]| {
-            tested.extend(states.iter().map(|s| s[0]));
-            states.iter().map(|s| s[0] != 3).collect()
-        };
-        let space = FilteredSpace::new(&line, filter);
-        let result = astar(&space, &mut { blind }, Default::default());
+        let mut asked = Vec::new();
+        let space = FilteredSpace::new(&line, |s: &[u64], ops: &[u32], succs: &[&[u64]]| {
+            for (&op, t) in ops.iter().zip(succs) {
+                assert_eq!(t[0], if op == 0 { s[0] + 1 } else { s[0] - 1 });
+                asked.push((s[0], t[0]));
+            }
+            succs.iter().map(|t| t[0] != 3).collect()
+        });
+        let result = astar(&space, &mut blind, Default::default());
         assert_eq!(result.outcome, Outcome::Unsolvable);
         let stats = space.stats();
-        assert_eq!((stats.tested, stats.rejected), (3, 1));
+        assert_eq!((stats.tested, stats.rejected, stats.batches), (5, 1, 3));
         drop(space);
-        let mut sorted = tested.clone();
-        sorted.sort_unstable();
-        sorted.dedup();
-        assert_eq!(
-            sorted.len(),
-            tested.len(),
-            "a state was tested twice: {tested:?}"
-        );
-        assert_eq!(sorted, vec![1, 2, 3]);
+        assert_eq!(asked, vec![(0, 1), (1, 2), (1, 0), (2, 3), (2, 1)]);
+        // Rejecting only the moves back changes nothing on a line.
+        let space = FilteredSpace::new(&line, |_: &[u64], ops: &[u32], _: &[&[u64]]| {
+            ops.iter().map(|&op| op == 0).collect()
+        });
+        let plan = astar(&space, &mut blind, Default::default()).outcome;
+        assert!(matches!(plan, Outcome::Plan(p) if p.ops == vec![0; 5]));
     }
 }

@@ -19,7 +19,7 @@ pub use config::{search_task, search_task_filtered, SearchConfig};
 pub use engine::{
     astar, best_first, LimitKind, Limits, Outcome, Plan, SearchResult, SearchStats, Strategy,
 };
-pub use filter::{FilterStats, FilteredSpace, StateFilter};
+pub use filter::{FilterStats, FilteredSpace, SuccessorFilter};
 pub use heuristics::HeuristicKind;
 pub use space::BitSpace;
 pub use successors::SuccessorGenerator;
