@@ -42,18 +42,13 @@ pub struct ExportArgs {
     pub device: DeviceArg,
 }
 
-/// Which transitions the built-in planner takes (`Filter`).
+/// Which latent states the built-in planner expands (`Filter`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum FilterArg {
-    /// Only into states the network maps back to themselves, encode(decode(z))
-    /// = z: a state no picture shows is dropped when it is generated.
+    /// Only states the network maps back to themselves, encode(decode(z)) = z:
+    /// a state no picture shows is closed as a dead end.
     RoundTrip,
-    /// Only moves z -> z' whose label from the network's action encoder has
-    /// the effect APPLY(z, label) = z'.
-    Action,
-    /// Both checks.
-    Both,
-    /// Every transition of the extracted actions (what the exported PDDL allows).
+    /// Every state the extracted actions reach (what the exported PDDL allows).
     None,
 }
 
@@ -61,8 +56,6 @@ impl From<FilterArg> for Filter {
     fn from(f: FilterArg) -> Self {
         match f {
             FilterArg::RoundTrip => Filter::RoundTrip,
-            FilterArg::Action => Filter::Action,
-            FilterArg::Both => Filter::Both,
             FilterArg::None => Filter::None,
         }
     }
@@ -77,7 +70,7 @@ pub struct PlannerArgs {
     /// order (the IPC convention); it must write the plan file.
     #[arg(long, default_value = "builtin", value_name = "PLANNER")]
     pub planner: String,
-    /// Which transitions the built-in planner takes [default: round-trip].
+    /// Which latent states the built-in planner expands [default: round-trip].
     /// External planners search the exported PDDL as it is (`none`).
     #[arg(long, value_enum)]
     pub filter: Option<FilterArg>,
@@ -208,7 +201,7 @@ pub fn plan(args: &PlanArgs) -> anyhow::Result<()> {
     );
     if let Some(f) = &summary.filter {
         println!(
-            "filter {}: dropped {} of the {} moves it tested",
+            "filter {}: refused {} of the {} latent states it was to expand",
             f.kind, f.rejected, f.tested
         );
     }

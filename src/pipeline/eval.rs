@@ -39,7 +39,7 @@ pub struct Row {
     pub length: Option<usize>,
     /// States expanded.
     pub expanded: u64,
-    /// Moves the successor filter dropped (0 without it).
+    /// Latent states the filter refused to expand (0 without it).
     pub rejected: u64,
     /// Search time, seconds.
     pub search_seconds: f64,

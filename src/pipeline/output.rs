@@ -41,8 +41,8 @@ pub struct Summary {
     pub evaluated: u64,
     /// Search time in seconds (the round-trip filter's network calls included).
     pub search_seconds: f64,
-    /// The built-in planner's successor filter: the moves it tested and
-    /// rejected (`None` when it was off).
+    /// The built-in planner's filter: the states it tested and refused
+    /// (`None` when it was off).
     pub filter: Option<FilterSummary>,
     /// What the start picture shows, by the domain's parser.
     pub true_init: Option<String>,
@@ -59,9 +59,9 @@ pub struct Summary {
 pub struct FilterSummary {
     /// Which checks (`--filter`).
     pub kind: String,
-    /// Moves tested (moves into the goal are not).
+    /// Latent states tested before expansion (the start and goal are not).
     pub tested: u64,
-    /// Of those, the moves it dropped.
+    /// Of those, the states refused (closed as dead ends).
     pub rejected: u64,
 }
 

@@ -1,7 +1,6 @@
 //! Planning from pictures with a trained run: encode the start and goal
 //! pictures, search the extracted STRIPS model, decode every latent state.
 
-use std::collections::HashMap;
 use std::path::Path;
 
 use anyhow::{bail, Context};
@@ -11,8 +10,7 @@ use super::external::Planner;
 use crate::domain::{Code, Domain, DomainConfig, Image};
 use crate::model::Model;
 use crate::search::{
-    search_task, search_task_filtered, FilterStats, Outcome, SearchConfig, SearchResult,
-    SearchStats,
+    search_task, search_task_guarded, Outcome, SearchConfig, SearchResult, SearchStats,
 };
 use crate::symbolic::{BitState, StripsModel, StripsTask};
 
@@ -103,8 +101,8 @@ impl Session {
     }
 
     /// Encodes `init` and `goal`, searches with `planner`, and decodes the
-    /// plan's states. The built-in planner's [`Filter`] drops transitions the
-    /// network does not confirm as they are generated.
+    /// plan's states. The built-in planner's [`Filter`] refuses to expand
+    /// latent states the network does not map back to themselves.
     pub fn solve(
         &self,
         init: &Image,
@@ -118,22 +116,22 @@ impl Session {
         let (mut filter, mut log) = (None, None);
         let result = match planner {
             Planner::Builtin(Filter::None) => search_task(&task, search),
-            Planner::Builtin(filter_kind) => {
-                let mut check = Checker {
-                    session: self,
-                    kind: *filter_kind,
-                    states: HashMap::new(),
-                    failure: None,
-                };
-                let (result, stats) = search_task_filtered(
-                    &task,
-                    search,
-                    |s: &[u64], _: &[u32], succs: &[&[u64]]| check.keep(s, succs),
-                );
-                if let Some(e) = check.failure {
-                    return Err(e.context("the successor filter could not run the network"));
+            Planner::Builtin(Filter::RoundTrip) => {
+                let (mut stats, mut failure) = (FilterStats::default(), None);
+                let result = search_task_guarded(&task, search, |state: &[u64]| {
+                    stats.tested += 1;
+                    let keep = failure.is_none()
+                        && self.round_trips(state).unwrap_or_else(|e| {
+                            failure = Some(e);
+                            false
+                        });
+                    stats.rejected += u64::from(!keep);
+                    keep
+                });
+                if let Some(e) = failure {
+                    return Err(e.context("the round-trip filter could not run the network"));
                 }
-                filter = Some((*filter_kind, stats));
+                filter = Some((Filter::RoundTrip, stats));
                 result
             }
             external => {
@@ -174,25 +172,33 @@ impl Session {
         })
     }
 
+    /// True if decoding `state` (search words) and encoding the picture gives
+    /// the same bits back.
+    fn round_trips(&self, state: &[u64]) -> anyhow::Result<bool> {
+        let n = self.model.bits();
+        let z: Vec<u8> = (0..n)
+            .map(|i| (state[i / 64] >> (i % 64) & 1) as u8)
+            .collect();
+        let back = self
+            .model
+            .encode(&self.model.decode(std::slice::from_ref(&z))?)?;
+        Ok(back[0] == z)
+    }
+
     /// The true state a picture shows, if the domain's parser reads one.
     pub fn true_state(&self, picture: &Image) -> Option<Code> {
         self.domain.parse(picture).ok().map(|p| p.state)
     }
 }
 
-/// Which transitions the built-in planner takes: checks of the network on
-/// each latent state or move the extracted actions generate.
+/// Which latent states the built-in planner expands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Filter {
-    /// Every transition of the STRIPS model (what the exported PDDL allows).
+    /// Every state the STRIPS model reaches (what the exported PDDL allows).
     None,
-    /// Only into states z with encode(decode(z)) = z: states some picture shows.
+    /// Only states z with encode(decode(z)) = z, states some picture shows;
+    /// the others are closed as dead ends when A* selects them.
     RoundTrip,
-    /// Only moves z -> z' that the network's action encoder explains: the
-    /// label it gives the pair has the effect APPLY(z, label) = z'.
-    Action,
-    /// Both checks.
-    Both,
 }
 
 impl Filter {
@@ -201,64 +207,15 @@ impl Filter {
         match self {
             Filter::None => "none",
             Filter::RoundTrip => "round-trip",
-            Filter::Action => "action",
-            Filter::Both => "both",
         }
     }
 }
 
-/// The network's checks for [`Filter`], with the round trip's verdicts
-/// remembered per state; the first network error stops it (all rejected).
-struct Checker<'a> {
-    session: &'a Session,
-    kind: Filter,
-    states: HashMap<Vec<u64>, bool>,
-    failure: Option<anyhow::Error>,
-}
-
-impl Checker<'_> {
-    fn keep(&mut self, state: &[u64], succs: &[&[u64]]) -> Vec<bool> {
-        if self.failure.is_some() {
-            return vec![false; succs.len()];
-        }
-        self.try_keep(state, succs).unwrap_or_else(|e| {
-            self.failure = Some(e);
-            vec![false; succs.len()]
-        })
-    }
-
-    fn try_keep(&mut self, state: &[u64], succs: &[&[u64]]) -> anyhow::Result<Vec<bool>> {
-        let model = &self.session.model;
-        let n = model.bits();
-        let bits =
-            |w: &[u64]| -> Vec<u8> { (0..n).map(|i| (w[i / 64] >> (i % 64) & 1) as u8).collect() };
-        let mut keep = vec![true; succs.len()];
-        if matches!(self.kind, Filter::RoundTrip | Filter::Both) {
-            let fresh: Vec<&[u64]> = succs
-                .iter()
-                .copied()
-                .filter(|s| !self.states.contains_key(*s))
-                .collect();
-            if !fresh.is_empty() {
-                let z: Vec<Vec<u8>> = fresh.iter().map(|s| bits(s)).collect();
-                let back = model.encode(&model.decode(&z)?)?;
-                for (s, (a, b)) in fresh.iter().zip(z.iter().zip(&back)) {
-                    self.states.insert(s.to_vec(), a == b);
-                }
-            }
-            for (k, s) in keep.iter_mut().zip(succs) {
-                *k = self.states[*s];
-            }
-        }
-        if matches!(self.kind, Filter::Action | Filter::Both) {
-            let z0 = vec![bits(state); succs.len()];
-            let z1: Vec<Vec<u8>> = succs.iter().map(|s| bits(s)).collect();
-            let labels = model.action_of(&z0, &z1)?;
-            let predicted = model.apply(&z0, &labels)?;
-            for (k, (p, z)) in keep.iter_mut().zip(predicted.iter().zip(&z1)) {
-                *k &= p == z;
-            }
-        }
-        Ok(keep)
-    }
+/// What the filter did in one search.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FilterStats {
+    /// States tested (about to be expanded; the start and goal are not).
+    pub tested: u64,
+    /// Of those, the states refused.
+    pub rejected: u64,
 }

@@ -1,7 +1,7 @@
 //! One entry point for running a configured search on a [`StripsTask`]: the
 //! heuristic choice is matched here, once, so each search is monomorphized.
 
-use super::filter::{FilterStats, FilteredSpace, SuccessorFilter};
+use super::filter::Guarded;
 use super::heuristics::{Blind, GoalCount, HMax, HeuristicKind, LmCut};
 use super::{best_first, BitSpace, Limits, SearchResult, SearchSpace, Strategy};
 use crate::symbolic::StripsTask;
@@ -34,18 +34,17 @@ pub fn search_task(task: &StripsTask, config: &SearchConfig) -> SearchResult {
     search_space(&BitSpace::new(task), task, config)
 }
 
-/// [`search_task`] with the transitions that fail `filter` dropped (the
-/// heuristics still see the whole task, so they stay admissible), and the
-/// filter's counters.
-pub fn search_task_filtered<F: SuccessorFilter>(
+/// [`search_task`] where a state is expanded only if it passes `test`
+/// (the initial state and goals are not tested); the heuristics still see the
+/// whole task, so they stay admissible. `stats.refused` counts the states
+/// that failed.
+pub fn search_task_guarded<F: FnMut(&[u64]) -> bool>(
     task: &StripsTask,
     config: &SearchConfig,
-    filter: F,
-) -> (SearchResult, FilterStats) {
+    test: F,
+) -> SearchResult {
     let bits = BitSpace::new(task);
-    let space = FilteredSpace::new(&bits, filter);
-    let result = search_space(&space, task, config);
-    (result, space.stats())
+    search_space(&Guarded::new(&bits, test), task, config)
 }
 
 fn search_space<S: SearchSpace>(

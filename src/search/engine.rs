@@ -56,6 +56,8 @@ pub struct SearchStats {
     pub generated: u64,
     /// States the heuristic proved dead ends.
     pub dead_ends: u64,
+    /// States the space refused to expand ([`super::SearchSpace::admits`]).
+    pub refused: u64,
     /// Expansions before the last increase of the expanded f value (A*).
     pub expanded_until_last_jump: u64,
     /// Distinct states registered.
@@ -187,6 +189,13 @@ impl<'a, S: SearchSpace> Search<'a, S> {
             }
             if let Some(limit) = self.limit_reached() {
                 return Outcome::LimitReached(limit);
+            }
+            if node.parent != NONE && !self.space.admits(self.table.get(id)) {
+                // Refused: a dead end from now on, never reopened.
+                let node = &mut self.nodes[id as usize];
+                (node.closed, node.h) = (true, DEAD);
+                self.stats.refused += 1;
+                continue;
             }
             self.nodes[id as usize].closed = true;
             self.stats.expanded += 1;

@@ -15,11 +15,11 @@ mod space;
 mod successors;
 mod table;
 
-pub use config::{search_task, search_task_filtered, SearchConfig};
+pub use config::{search_task, search_task_guarded, SearchConfig};
 pub use engine::{
     astar, best_first, LimitKind, Limits, Outcome, Plan, SearchResult, SearchStats, Strategy,
 };
-pub use filter::{FilterStats, FilteredSpace, SuccessorFilter};
+pub use filter::Guarded;
 pub use heuristics::HeuristicKind;
 pub use space::BitSpace;
 pub use successors::SuccessorGenerator;
@@ -38,6 +38,14 @@ pub trait SearchSpace {
     fn apply(&self, op: u32, state: &[u64], out: &mut [u64]);
     /// The cost of operator `op`.
     fn cost(&self, op: u32) -> u32;
+    /// False if `state`, about to be expanded, must not be: it is closed as a
+    /// dead end instead. Asked once per state, never of the initial state or
+    /// a goal.
+    #[inline]
+    fn admits(&self, state: &[u64]) -> bool {
+        let _ = state;
+        true
+    }
 }
 
 /// A goal-distance estimate: `None` means the state is a proven dead end.
