@@ -121,15 +121,17 @@ mod tests {
     fn refused_states_are_not_expanded_and_each_is_asked_once() {
         let plain = line(false);
         let mut asked = Vec::new();
-        let space = Guarded::new(&plain, |s: &[u64]| {
-            asked.push(s[0]);
-            s[0] != 3
-        });
-        let result = astar(&space, &mut blind, Default::default());
+        let result = astar(
+            &Guarded::new(&plain, |s: &[u64]| {
+                asked.push(s[0]);
+                s[0] != 3
+            }),
+            &mut blind,
+            Default::default(),
+        );
         assert_eq!(result.outcome, Outcome::Unsolvable);
         assert_eq!(result.stats.refused, 1);
         // 0 is the initial state; 4 and 5 are behind 3.
-        drop(space);
         assert_eq!(asked, vec![1, 2, 3]);
     }
 
