@@ -447,6 +447,44 @@ fn a_tiny_domain_gets_a_valid_optimal_plan() {
     );
     assert_eq!(summary["length"], solved["length"], "{summary}");
     assert!(out.contains("valid"), "{out}");
+    // A goal no move reaches (two tiles swapped): the learned model has no
+    // path either, and says so, as does the real puzzle's search.
+    sb.ok(&[
+        "render",
+        "-d",
+        "puzzle3x2-digits",
+        "--state",
+        "0 2 1 / 3 4 5",
+        "-o",
+        "odd.png",
+    ]);
+    let out = sb.run(&[
+        "plan",
+        "--model",
+        "run",
+        "--init",
+        init.to_str().unwrap(),
+        "--goal",
+        "odd.png",
+        "--out",
+        "unreachable",
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("the learned model has no path from the start to the goal")
+            && stdout.contains(
+                "the real puzzle3x2-digits has no path from the start to the goal either"
+            ),
+        "{stdout}"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no plan found (unsolvable)"));
+    let s = json(&sb, "unreachable/summary.json");
+    assert_eq!(s["true_goal"], "0 2 1 / 3 4 5", "{s}");
+    assert!(
+        s["optimal_length"].is_null() && s["filter"]["tested"].as_u64() > Some(0),
+        "{s}"
+    );
     // This model's plans are valid and optimal with or without the filter,
     // so every planner on the exported PDDL finds the same length.
     let (init, goal) = (init.to_str().unwrap(), goal.to_str().unwrap());

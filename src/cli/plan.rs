@@ -218,6 +218,22 @@ pub fn plan(args: &PlanArgs) -> anyhow::Result<()> {
             }
         ),
     }
+    let (read_both, optimum) = (
+        summary.true_init.is_some() && summary.true_goal.is_some(),
+        summary.optimal_length,
+    );
+    match (&summary.length, read_both, optimum) {
+        (None, true, None) => println!(
+            "the real {} has no path from the start to the goal either (breadth-first search, up to {} states)",
+            session.preset,
+            crate::pipeline::output::OPTIMUM_SEARCH_LIMIT
+        ),
+        (None, true, Some(n)) => println!(
+            "the real {} reaches the goal in {n} moves: the learned model misses some",
+            session.preset
+        ),
+        _ => {}
+    }
     if let Some(v) = &summary.verdict {
         let opt = summary
             .optimal_length
