@@ -195,44 +195,24 @@ fn planners_agree(sb: &Sandbox, init: &str, goal: &str) -> Option<usize> {
     );
     let log = std::fs::read_to_string(sb.path("plan-cmd/planner.log")).unwrap();
     assert!(log.contains("Grounded"), "{log}");
+    // `plan … --out x` with `extra`, which must fail; its message.
+    let fails = |extra: &[&str]| {
+        let mut args = vec![
+            "plan", "--model", "run", "--init", init, "--goal", goal, "--out", "x",
+        ];
+        args.extend(extra);
+        sb.fails(&args)
+    };
     if std::env::var_os("LATPLAN_FAST_DOWNWARD").is_some() {
         assert_eq!(
             plan("plan-fd", &["--planner", "fast-downward"]),
             builtin,
             "Fast Downward as the planner"
         );
-        let err = sb.fails(&[
-            "plan",
-            "--model",
-            "run",
-            "--init",
-            init,
-            "--goal",
-            goal,
-            "--out",
-            "x",
-            "--planner",
-            "fast-downward",
-            "--filter",
-            "round-trip",
-        ]);
+        let err = fails(&["--planner", "fast-downward", "--filter", "round-trip"]);
         assert!(err.contains("needs the built-in planner"), "{err}");
     }
-    let external = |command: &str| {
-        sb.fails(&[
-            "plan",
-            "--model",
-            "run",
-            "--init",
-            init,
-            "--goal",
-            goal,
-            "--out",
-            "x",
-            "--planner",
-            command,
-        ])
-    };
+    let external = |command: &str| fails(&["--planner", command]);
     let err = external("printf '(no-such-action)\\n' > {plan}");
     assert!(
         err.contains("the domain has no action no-such-action"),

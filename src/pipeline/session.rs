@@ -117,21 +117,20 @@ impl Session {
         let result = match planner {
             Planner::Builtin(Filter::None) => search_task(&task, search),
             Planner::Builtin(Filter::RoundTrip) => {
-                let (mut stats, mut failure) = (FilterStats::default(), None);
+                let (mut tested, mut failure) = (0, None);
                 let result = search_task_guarded(&task, search, |state: &[u64]| {
-                    stats.tested += 1;
-                    let keep = failure.is_none()
+                    tested += 1;
+                    failure.is_none()
                         && self.round_trips(state).unwrap_or_else(|e| {
                             failure = Some(e);
                             false
-                        });
-                    stats.rejected += u64::from(!keep);
-                    keep
+                        })
                 });
                 if let Some(e) = failure {
                     return Err(e.context("the round-trip filter could not run the network"));
                 }
-                filter = Some((Filter::RoundTrip, stats));
+                let rejected = result.stats.refused;
+                filter = Some((Filter::RoundTrip, FilterStats { tested, rejected }));
                 result
             }
             external => {
