@@ -196,7 +196,7 @@ fn write_checkpoint(dir: &RunDir, session: &Session) -> anyhow::Result<()> {
     all.extend(
         session
             .optimizer
-            .state()
+            .state()?
             .into_iter()
             .map(|(n, t)| (format!("optimizer.{n}"), t)),
     );
