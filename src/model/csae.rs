@@ -104,28 +104,56 @@ impl BackToLogit {
             .collect())
     }
 
-    /// Frozen-BN cross-entropy of the target bits `t` under every label applied to
-    /// the 0/1 states `z`: `Σ_bits BCE(t, APPLY logits(z, a))` for each `a`. As every
-    /// state bit is 0 or 1, the softplus part is two matrix products with the
-    /// per-label tables `softplus(s(0) + e_a)` and `softplus(s(1) + e_a)`.
-    ///
-    /// # Shapes
-    /// `z`, `t`: `[n, bits]` -> `[n, actions]`.
-    pub fn label_costs(&self, z: &Tensor, t: &Tensor) -> Result<Tensor> {
-        let (labels, bits) = (self.action.weight().dim(1)?, z.dim(1)?);
-        let device = z.device();
+    /// The per-label tables of [`BackToLogit::label_costs`] (frozen batch norm):
+    /// the effects and `softplus(s(1) + e_a)`, `softplus(s(0) + e_a)`. They
+    /// depend on the weights only, so one E step makes them once for all chunks.
+    pub fn cost_tables(&self) -> Result<CostTables> {
+        let (bits, labels) = self.action.weight().dims2()?; // Linear: [out, in]
+        let device = self.state_log_scale.device();
         let eye = Tensor::eye(labels, candle_core::DType::F32, device)?; // [actions, actions]
         let effects = self.effect_term(&eye, false)?; // [actions, bits]
         let table = |v: f32| -> Result<Tensor> {
             let s = self.state_term(&Tensor::full(v, (1, bits), device)?, false)?; // [1, bits]
             numerics::softplus(&effects.broadcast_add(&s)?)?.t() // [bits, actions]
         };
-        let on = z.matmul(&table(1.0)?)?; // [n, actions]
-        let off = z.affine(-1.0, 1.0)?.matmul(&table(0.0)?)?; // [n, actions]
+        Ok(CostTables {
+            on: table(1.0)?,
+            off: table(0.0)?,
+            effects,
+        })
+    }
+
+    /// Frozen-BN cross-entropy of the target bits `t` under every label applied to
+    /// the 0/1 states `z`: `Σ_bits BCE(t, APPLY logits(z, a))` for each `a`. As every
+    /// state bit is 0 or 1, the softplus part is two matrix products with the
+    /// per-label tables `softplus(s(0) + e_a)` and `softplus(s(1) + e_a)`
+    /// ([`BackToLogit::cost_tables`], made by the caller).
+    ///
+    /// # Shapes
+    /// `z`, `t`: `[n, bits]` -> `[n, actions]`.
+    pub fn label_costs(&self, tables: &CostTables, z: &Tensor, t: &Tensor) -> Result<Tensor> {
+        let on = z.matmul(&tables.on)?; // [n, actions]
+        let off = z.affine(-1.0, 1.0)?.matmul(&tables.off)?; // [n, actions]
         let fit_state = (t * self.state_term(z, false)?)?.sum_keepdim(1)?; // [n, 1]
-        let fit_effect = t.matmul(&effects.t()?)?; // [n, actions]
+        let fit_effect = t.matmul(&tables.effects.t()?)?; // [n, actions]
         (on + off)?.broadcast_sub(&fit_state)? - fit_effect
     }
+}
+
+/// Per-label tables of the whole network for [`CubeSpaceAe::label_costs`].
+pub struct LabelCostTables {
+    apply: CostTables,
+    regress: Option<CostTables>,
+}
+
+/// Per-label tables of one APPLY or REGRESS head for [`BackToLogit::label_costs`].
+pub struct CostTables {
+    /// `softplus(s(1) + e_a)`: `[bits, actions]`.
+    on: Tensor,
+    /// `softplus(s(0) + e_a)`: `[bits, actions]`.
+    off: Tensor,
+    /// The effects `e_a`: `[actions, bits]`.
+    effects: Tensor,
 }
 
 /// Logit margin of a seeded effect (see [`BackToLogit::seeded_column`]).
@@ -322,15 +350,30 @@ impl CubeSpaceAe {
     /// Frozen-BN cost of each label for each transition `z0 -> z1` (hard codes):
     /// APPLY's successor cross-entropy, plus REGRESS's predecessor cross-entropy
     /// for AMA4+. The action refinement assigns each transition its cheapest label.
+    /// `tables`: [`CubeSpaceAe::cost_tables`] of the current weights.
     ///
     /// # Shapes
     /// `z0`, `z1`: `[n, bits]` -> `[n, actions]`.
-    pub fn label_costs(&self, z0: &Tensor, z1: &Tensor) -> Result<Tensor> {
-        let forward = self.apply.label_costs(z0, z1)?;
-        match &self.regress {
-            Some(regress) => forward + regress.label_costs(z1, z0)?,
-            None => Ok(forward),
+    pub fn label_costs(
+        &self,
+        tables: &LabelCostTables,
+        z0: &Tensor,
+        z1: &Tensor,
+    ) -> Result<Tensor> {
+        let forward = self.apply.label_costs(&tables.apply, z0, z1)?;
+        match (&self.regress, &tables.regress) {
+            (Some(regress), Some(back)) => forward + regress.label_costs(back, z1, z0)?,
+            _ => Ok(forward),
         }
+    }
+
+    /// The per-label tables of [`CubeSpaceAe::label_costs`] (APPLY's, and
+    /// REGRESS's for AMA4+), made once per E step.
+    pub fn cost_tables(&self) -> Result<LabelCostTables> {
+        Ok(LabelCostTables {
+            apply: self.apply.cost_tables()?,
+            regress: self.regress.as_ref().map(|r| r.cost_tables()).transpose()?,
+        })
     }
 
     /// Sets the effect of each `(label, z0, z1)` so that, with frozen batch norm,

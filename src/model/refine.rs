@@ -53,11 +53,14 @@ impl Session {
     fn assign_labels(&self, z0: &Tensor, z1: &Tensor) -> anyhow::Result<Vec<u32>> {
         let n = z0.dim(0)?;
         let mut best = Vec::with_capacity(n);
+        let tables = self.model.cost_tables()?;
         for start in (0..n).step_by(COST_CHUNK) {
             let len = COST_CHUNK.min(n - start);
-            let costs = self
-                .model
-                .label_costs(&z0.narrow(0, start, len)?, &z1.narrow(0, start, len)?)?; // [len, actions]
+            let costs = self.model.label_costs(
+                &tables,
+                &z0.narrow(0, start, len)?,
+                &z1.narrow(0, start, len)?,
+            )?; // [len, actions]
             let labels = costs.argmin(1)?.to_vec1::<u32>()?;
             let least = costs.min(1)?.to_vec1::<f32>()?;
             best.extend(labels.into_iter().zip(least));

@@ -329,7 +329,12 @@ fn label_costs_equal_the_cross_entropy_of_every_label() {
         Tensor::from_vec(v, (7, 6), &Device::Cpu).unwrap()
     };
     let (z, t) = (bits(1), bits(2));
-    let costs = net.label_costs(&z, &t).unwrap().to_vec2::<f32>().unwrap(); // [7, 5]
+    let tables = net.cost_tables().unwrap();
+    let costs = net
+        .label_costs(&tables, &z, &t)
+        .unwrap()
+        .to_vec2::<f32>()
+        .unwrap(); // [7, 5]
     for a in 0..5u32 {
         let labels = Tensor::new(&[a; 7], &Device::Cpu).unwrap();
         let (_, _, succ) = net.refine_terms(&z, &t, &labels).unwrap();
