@@ -118,8 +118,8 @@ impl Optimizer {
                 let update = Update {
                     bc1,
                     bc2,
-                    scale: rect.map(|r| self.lr * r),
                     lr: self.lr,
+                    rect,
                 };
                 slot.var
                     .as_tensor()
@@ -229,13 +229,13 @@ impl InplaceOp2 for Moment {
 }
 
 /// The parameter update in place from the new moments:
-/// `p ← p − m̂ / (√v̂ + ε) · lr·r` (`scale` = `lr·r`), or `p ← p − m̂ · lr`
-/// where RAdam falls back to momentum SGD (`scale` = `None`).
+/// `p ← p − m̂ / (√v̂ + ε) · lr·r`, or `p ← p − m̂ · lr` where RAdam falls
+/// back to momentum SGD (`rect` = `None`, as [`Optimizer::rectification`]).
 struct Update {
     bc1: f64,
     bc2: f64,
-    scale: Option<f64>,
     lr: f64,
+    rect: Option<f64>,
 }
 
 impl InplaceOp3 for Update {
@@ -263,9 +263,9 @@ impl InplaceOp3 for Update {
         }
         let (inv1, inv2) = ((1.0 / self.bc1) as f32, (1.0 / self.bc2) as f32);
         let eps = EPS as f32;
-        match self.scale {
-            Some(scale) => {
-                let scale = scale as f32;
+        match self.rect {
+            Some(r) => {
+                let scale = (self.lr * r) as f32;
                 for ((p, &m), &v) in p.iter_mut().zip(m).zip(v) {
                     let m_hat = m * inv1 + 0.0;
                     let denom = (v * inv2 + 0.0).sqrt() * 1.0 + eps;
