@@ -70,6 +70,11 @@ pub struct BenchTrainArgs {
     /// Python interpreter with torch.
     #[arg(long, default_value = "python3")]
     pub python: PathBuf,
+    /// On a GPU, also time each preset with its noise drawn on the host and
+    /// copied over (as every step did before session 9), beside the default
+    /// of drawing it on the device.
+    #[arg(long)]
+    pub host_noise_too: bool,
     /// Also write the rows as JSON to this file.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
@@ -149,6 +154,7 @@ pub fn bench_train(args: &BenchTrainArgs) -> anyhow::Result<()> {
             warmup: args.warmup,
             steps: args.steps,
             seed: args.seed,
+            host_noise: false,
         };
         let name = preset_name(opts.preset);
         if args.check {
@@ -157,7 +163,19 @@ pub fn bench_train(args: &BenchTrainArgs) -> anyhow::Result<()> {
         eprintln!("timing {name} on {}", device_name(&device));
         let report =
             speed::measure(&opts, &device).with_context(|| format!("timing the preset {name}"))?;
-        rows.push(latplan_row(&name, &device, &report));
+        rows.push(latplan_row(&name, &device, &report, "latplan (candle)"));
+        if args.host_noise_too && !device.is_cpu() {
+            eprintln!("timing {name} on {} with host noise", device_name(&device));
+            let host_opts = SpeedOptions {
+                host_noise: true,
+                ..opts.clone()
+            };
+            let host = speed::measure(&host_opts, &device)
+                .with_context(|| format!("timing the preset {name} with host noise"))?;
+            let mut row = latplan_row(&name, &device, &host, "latplan (candle), host noise");
+            row.speed_vs_latplan = report.median_ms() / host.median_ms();
+            rows.push(row);
+        }
         if args.torch && torch_missing.is_none() {
             // A failed reference loses neither latplan's rows nor the other presets.
             match torch_rows(args, &name, &device, &report) {
@@ -210,7 +228,7 @@ fn check(
     Ok(())
 }
 
-fn latplan_row(name: &str, device: &Device, r: &SpeedReport) -> Row {
+fn latplan_row(name: &str, device: &Device, r: &SpeedReport, framework: &str) -> Row {
     eprintln!(
         "  latplan: warm-up {:.2} s, loss {:.1} -> {:.1}, steps (ms) {:?}",
         r.warmup_s,
@@ -220,7 +238,7 @@ fn latplan_row(name: &str, device: &Device, r: &SpeedReport) -> Row {
     );
     Row {
         preset: name.to_string(),
-        framework: "latplan (candle)".into(),
+        framework: framework.into(),
         device: device_name(device),
         batch: r.train.batch,
         params: r.params,

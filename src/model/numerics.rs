@@ -113,13 +113,12 @@ pub fn one_hot_argmax(logits: &Tensor) -> Result<Tensor> {
         .to_dtype(candle_core::DType::F32)
 }
 
-/// Scales every gradient in `grads` that belongs to `vars` so that their global
-/// L2 norm is at most `max_norm` (Keras `clipnorm`). Returns the norm before clipping.
-pub fn clip_grad_norm(
-    grads: &mut candle_core::backprop::GradStore,
+/// The squared L2 norm of every gradient in `grads` that belongs to `vars`,
+/// summed on the device (`[]`); `None` when none has a gradient.
+fn squared_grad_norm(
+    grads: &candle_core::backprop::GradStore,
     vars: &[Var],
-    max_norm: f64,
-) -> Result<f64> {
+) -> Result<Option<Tensor>> {
     let mut squares = Vec::new();
     for var in vars {
         if let Some(g) = grads.get(var.as_tensor()) {
@@ -127,10 +126,23 @@ pub fn clip_grad_norm(
         }
     }
     if squares.is_empty() {
-        return Ok(0.0);
+        return Ok(None);
     }
+    Tensor::stack(&squares, 0)?.sum_all().map(Some)
+}
+
+/// Scales every gradient in `grads` that belongs to `vars` so that their global
+/// L2 norm is at most `max_norm` (Keras `clipnorm`). Returns the norm before clipping.
+pub fn clip_grad_norm(
+    grads: &mut candle_core::backprop::GradStore,
+    vars: &[Var],
+    max_norm: f64,
+) -> Result<f64> {
+    let Some(squared) = squared_grad_norm(grads, vars)? else {
+        return Ok(0.0);
+    };
     // One device-to-host copy per step, not one per variable.
-    let norm = f64::from(Tensor::stack(&squares, 0)?.sum_all()?.to_scalar::<f32>()?).sqrt();
+    let norm = f64::from(squared.to_scalar::<f32>()?).sqrt();
     if norm > max_norm && norm > 0.0 {
         let scale = max_norm / norm;
         for var in vars {
@@ -140,6 +152,27 @@ pub fn clip_grad_norm(
         }
     }
     Ok(norm)
+}
+
+/// [`clip_grad_norm`] without reading the norm back: the factor
+/// `max_norm / max(norm, max_norm)` stays on the device and every gradient is
+/// multiplied by it (by 1 under the limit), so a GPU step needs no host round
+/// trip between the backward pass and the optimizer step.
+pub fn clip_grad_norm_on_device(
+    grads: &mut candle_core::backprop::GradStore,
+    vars: &[Var],
+    max_norm: f64,
+) -> Result<()> {
+    let Some(squared) = squared_grad_norm(grads, vars)? else {
+        return Ok(());
+    };
+    let factor = (squared.sqrt()?.maximum(max_norm)?.recip()? * max_norm)?; // []
+    for var in vars {
+        if let Some(g) = grads.remove(var.as_tensor()) {
+            grads.insert(var.as_tensor(), g.broadcast_mul(&factor)?);
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -290,6 +290,53 @@ fn clipping_scales_to_the_global_norm() {
 }
 
 #[test]
+fn clipping_on_the_device_matches_the_host_clipping() {
+    let dev = Device::Cpu;
+    let mut rng = crate::util::rng(5, 0);
+    let vars: Vec<Var> = [(3, 4), (7, 1), (2, 2)]
+        .iter()
+        .map(|&shape| {
+            let shape: candle_core::Shape = shape.into();
+            let v: Vec<f32> = (0..shape.elem_count())
+                .map(|_| rand::Rng::random_range(&mut rng, -2.0f32..2.0))
+                .collect();
+            Var::from_tensor(&Tensor::from_vec(v, shape, &dev).unwrap()).unwrap()
+        })
+        .collect();
+    // loss = Σ v²: gradients 2v, global norm ≈ 2·sqrt(Σ v²) ≈ 9.
+    let loss = vars
+        .iter()
+        .map(|v| v.as_tensor().sqr().unwrap().sum_all().unwrap())
+        .reduce(|a, b| (a + b).unwrap())
+        .unwrap();
+    for max_norm in [1.0, 1000.0] {
+        let mut host = loss.backward().unwrap();
+        let mut device = loss.backward().unwrap();
+        let before = clip_grad_norm(&mut host, &vars, max_norm).unwrap();
+        assert!(
+            before > 1.5 && before < 1000.0,
+            "norm {before}: one limit below, one above"
+        );
+        clip_grad_norm_on_device(&mut device, &vars, max_norm).unwrap();
+        let mut sq = 0.0;
+        for v in &vars {
+            let h = vec1(&host.get(v.as_tensor()).unwrap().flatten_all().unwrap());
+            let d = vec1(&device.get(v.as_tensor()).unwrap().flatten_all().unwrap());
+            for (h, d) in h.iter().zip(&d) {
+                assert!((h - d).abs() <= 1e-6 * h.abs().max(1.0), "{h} vs {d}");
+                sq += d.powi(2);
+            }
+        }
+        let expected = before.min(max_norm);
+        assert!(
+            (sq.sqrt() - expected).abs() < 1e-5,
+            "norm {} at {max_norm}",
+            sq.sqrt()
+        );
+    }
+}
+
+#[test]
 fn batch_norm_eval_uses_frozen_running_statistics() {
     let dev = Device::Cpu;
     let (mean, var, w, b) = ([1.0f32, -2.0], [4.0f32, 0.25], [2.0f32, 1.0], [0.5f32, 0.0]);

@@ -92,8 +92,8 @@ impl Session {
         let mut order: Vec<u32> = (0..range.len() as u32).collect();
         order.shuffle(noise.rng());
         let vars = self.optimizer.vars();
-        let mut sums = EpochSums::<3>::new(epoch, order.len() / self.train.batch);
-        for (done, indices) in order.chunks_exact(self.train.batch).enumerate() {
+        let mut sums = EpochSums::<3>::new(epoch, order.len() / self.train.batch, &self.device);
+        for indices in order.chunks_exact(self.train.batch) {
             let idx = Tensor::new(indices, &self.device)?; // [batch]
             let (b0, b1) = (z0.index_select(&idx, 0)?, z1.index_select(&idx, 0)?);
             let (loss, ce_a, succ) =
@@ -102,14 +102,10 @@ impl Session {
             let loss = loss.mean_all()?;
             let mut grads = loss.backward()?;
             self.step(&mut grads, &vars)?;
-            let parts = [loss, ce_a.mean_all()?, succ.mean_all()?];
-            let parts: Vec<f32> = parts
-                .iter()
-                .map(Tensor::to_scalar)
-                .collect::<Result<_, _>>()?;
-            sums.add(done, parts, observer)?;
+            let parts = Tensor::stack(&[loss, ce_a.mean_all()?, succ.mean_all()?], 0)?; // [3]
+            sums.add(parts, observer)?;
         }
-        let [loss, ce_a, succ] = sums.means();
+        let [loss, ce_a, succ] = sums.finish(observer)?;
         Ok([loss, 0.0, 0.0, 0.0, ce_a, succ])
     }
 }

@@ -6,8 +6,9 @@
 //! against the CPU's).
 //!
 //! The batch is built once, so the timing leaves out the per-step host-to-device
-//! copy of the images (not the noise: the model draws its input noise, dropout
-//! masks and relaxation noise on the host every step, as in training).
+//! copy of the images. The noise (input noise, dropout masks, relaxation noise)
+//! is drawn every step as in training: on the device's own generator on a GPU,
+//! or, with [`SpeedOptions::host_noise`], on the host and copied over.
 
 use std::time::Instant;
 
@@ -43,6 +44,9 @@ pub struct SpeedOptions {
     pub steps: usize,
     /// Seed of the weights, pixels and noise.
     pub seed: u64,
+    /// Draw the noise on the host also for a GPU (the way every step drew it
+    /// before session 9), to time what drawing it on the device saves.
+    pub host_noise: bool,
 }
 
 /// The timing of one preset.
@@ -119,7 +123,12 @@ pub fn measure(opts: &SpeedOptions, device: &Device) -> anyhow::Result<SpeedRepo
     let vars = session.optimizer.vars();
     let params = vars.iter().map(|v| v.elem_count()).sum();
     let tau = session.train.temperature(0);
-    let mut noise = Noise::new(rng(opts.seed, STREAM_NOISE));
+    let stream = rng(opts.seed, STREAM_NOISE);
+    let mut noise = if opts.host_noise {
+        Noise::on_host(stream)
+    } else {
+        Noise::new(stream)
+    };
     let mut step = |session: &mut Session| -> anyhow::Result<f64> {
         let parts = session.train_step(&b, &mut noise, tau, &vars)?;
         let loss = f64::from(parts.to_vec1::<f32>()?[0]); // the loop's one device-to-host copy
@@ -186,7 +195,8 @@ pub fn check_against_cpu(opts: &SpeedOptions, device: &Device) -> anyhow::Result
     let (cpu, cpu_batch) = setup(opts, &Device::Cpu)?;
     let (dev, dev_batch) = setup(opts, device)?;
     let tau = cpu.train.temperature(0);
-    let noise = || Noise::new(rng(opts.seed, STREAM_NOISE));
+    // The same numbers on both devices: host noise.
+    let noise = || Noise::on_host(rng(opts.seed, STREAM_NOISE));
     let (cpu_parts, cpu_grads) = cpu.gradients(&cpu_batch, &mut noise(), tau)?;
     let (dev_parts, dev_grads) = dev.gradients(&dev_batch, &mut noise(), tau)?;
     let loss_err = rel_err(&dev_parts, &cpu_parts)?;

@@ -22,7 +22,7 @@ use super::data::{batch, Batch, Normalization, Pairs};
 use super::loss::{summarize, LOSS_NAMES};
 use super::nets::Pass;
 use super::noise::Noise;
-use super::numerics::clip_grad_norm;
+use super::numerics::{clip_grad_norm, clip_grad_norm_on_device};
 use super::optim::Optimizer;
 use super::params::{initialize, is_statistic, sorted_vars};
 use crate::util::rng;
@@ -159,18 +159,21 @@ impl Session {
         order.shuffle(noise.rng());
         let cfg = self.model.config().clone();
         let vars = self.optimizer.vars();
-        let mut sums =
-            EpochSums::<{ LOSS_NAMES.len() }>::new(epoch, order.len() / self.train.batch);
+        let mut sums = EpochSums::<{ LOSS_NAMES.len() }>::new(
+            epoch,
+            order.len() / self.train.batch,
+            &self.device,
+        );
         // Estimators that draw several samples of a transition (RLOO) see the
         // batch repeated: rows are `samples` blocks of the same transitions.
         let samples = self.model.estimator().samples();
-        for (done, indices) in order.chunks_exact(self.train.batch).enumerate() {
+        for indices in order.chunks_exact(self.train.batch) {
             let rows = indices.repeat(samples);
             let b = batch(pairs, &rows, &self.norm, cfg.output, &self.device)?;
             let parts = self.train_step(&b, &mut noise, tau, &vars)?;
-            sums.add(done, parts.to_vec1::<f32>()?, observer)?;
+            sums.add(parts, observer)?;
         }
-        Ok(sums.means())
+        sums.finish(observer)
     }
 
     /// One training step on a batch: forward pass, loss, the estimator's
@@ -208,7 +211,11 @@ impl Session {
 
     /// Clips the gradients to the configured global norm and takes an optimizer step.
     pub(super) fn step(&mut self, grads: &mut GradStore, vars: &[Var]) -> anyhow::Result<()> {
-        clip_grad_norm(grads, vars, self.train.clip_norm)?;
+        if self.device.is_cpu() {
+            clip_grad_norm(grads, vars, self.train.clip_norm)?;
+        } else {
+            clip_grad_norm_on_device(grads, vars, self.train.clip_norm)?;
+        }
         self.optimizer.step(grads)?;
         Ok(())
     }
@@ -233,53 +240,80 @@ impl Session {
 }
 
 /// The running sums of an epoch's loss parts (the loss first), reported to the
-/// observer after every batch.
+/// observer as they are read back from the device.
+///
+/// On the CPU every batch's parts are read at once. On a GPU they are kept on
+/// the device and read [`GPU_READ_EVERY`] batches at a time, so the host does
+/// not wait for every step to finish before it queues the next one.
 pub(super) struct EpochSums<const N: usize> {
     epoch: usize,
     batches: usize,
     sums: [f64; N],
+    /// Batches read so far.
+    read: usize,
+    /// Parts (`[N]` each) of the batches after `read`, not read yet.
+    pending: Vec<Tensor>,
+    read_every: usize,
 }
 
+/// Batches whose loss parts a GPU epoch reads back in one copy.
+const GPU_READ_EVERY: usize = 16;
+
 impl<const N: usize> EpochSums<N> {
-    pub(super) fn new(epoch: usize, batches: usize) -> Self {
+    pub(super) fn new(epoch: usize, batches: usize, device: &Device) -> Self {
         Self {
             epoch,
             batches,
             sums: [0.0; N],
+            read: 0,
+            pending: Vec::new(),
+            read_every: if device.is_cpu() { 1 } else { GPU_READ_EVERY },
         }
     }
 
-    /// Adds batch `done`'s parts; fails once the loss is not finite.
-    pub(super) fn add(
-        &mut self,
-        done: usize,
-        parts: impl IntoIterator<Item = f32>,
-        observer: &mut dyn Observer,
-    ) -> anyhow::Result<()> {
-        for (s, v) in self.sums.iter_mut().zip(parts) {
-            *s += f64::from(v);
+    /// Adds the next batch's parts (`[N]`); fails once the loss is not finite.
+    pub(super) fn add(&mut self, parts: Tensor, observer: &mut dyn Observer) -> anyhow::Result<()> {
+        self.pending.push(parts);
+        if self.pending.len() >= self.read_every {
+            self.read_pending(observer)?;
         }
-        if !self.sums[0].is_finite() {
-            bail!(
-                "the loss became {} in epoch {}; try a smaller learning rate",
-                self.sums[0],
-                self.epoch
-            );
-        }
-        let event = Event::Batch {
-            epoch: self.epoch,
-            done: done + 1,
-            of: self.batches,
-            loss: self.sums[0] / (done + 1) as f64,
-        };
-        // Stopping is honoured at epoch ends only, where a checkpoint is written.
-        let _ = observer.event(event);
         Ok(())
     }
 
-    /// The means over the epoch's batches.
-    pub(super) fn means(&self) -> [f64; N] {
-        self.sums.map(|s| s / self.batches.max(1) as f64)
+    fn read_pending(&mut self, observer: &mut dyn Observer) -> anyhow::Result<()> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let rows = Tensor::stack(&self.pending, 0)?.to_vec2::<f32>()?; // one device-to-host copy
+        self.pending.clear();
+        for row in rows {
+            for (s, v) in self.sums.iter_mut().zip(row) {
+                *s += f64::from(v);
+            }
+            self.read += 1;
+            if !self.sums[0].is_finite() {
+                bail!(
+                    "the loss became {} in epoch {}; try a smaller learning rate",
+                    self.sums[0],
+                    self.epoch
+                );
+            }
+            let event = Event::Batch {
+                epoch: self.epoch,
+                done: self.read,
+                of: self.batches,
+                loss: self.sums[0] / self.read as f64,
+            };
+            // Stopping is honoured at epoch ends only, where a checkpoint is written.
+            let _ = observer.event(event);
+        }
+        Ok(())
+    }
+
+    /// Reads what is left and returns the means over the epoch's batches.
+    pub(super) fn finish(mut self, observer: &mut dyn Observer) -> anyhow::Result<[f64; N]> {
+        self.read_pending(observer)?;
+        Ok(self.sums.map(|s| s / self.batches.max(1) as f64))
     }
 }
 
