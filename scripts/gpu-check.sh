@@ -5,27 +5,34 @@
 # step is recorded and the next one still runs. Full output goes under $OUT
 # (default ./gpu-check-out); a short table is printed last.
 #
-#   scripts/gpu-check.sh            # check + timings (about 5 minutes)
+#   scripts/gpu-check.sh            # check + timings (about 3 minutes)
 #   scripts/gpu-check.sh --train    # also train and evaluate domains on the GPU
+#   scripts/gpu-check.sh --train --no-bench   # only train and evaluate
 #
 # Environment (all optional):
 #   LATPLAN_BIN      the binary               (default target-cuda/release/latplan)
 #   OUT              where the logs go        (default ./gpu-check-out)
+#   DATA_DIR         datasets and problems    (default $OUT; keep them elsewhere
+#                    when $OUT is copied back)
 #   PRESETS          presets to time          (default conv,cpu-mlp)
 #   TORCH_VARIANTS   PyTorch variants         (default eager,tuned; add compile for torch.compile)
-#   TRAIN_DOMAINS    domains for --train      (default puzzle8-digits)
-#   TRAIN_EPOCHS     joint epochs for --train (default 50; the conv preset's own is 2000)
+#   BENCH_STEPS      timed steps per preset   (default 20, after 5 untimed)
+#   TRAIN_JOBS       DOMAIN:PRESET[:EPOCHS],… for --train (default puzzle8-digits:cpu-mlp);
+#                    EPOCHS shortens the joint epochs (annealing over half; no
+#                    refinement), else the preset's own schedule is trained
 #   STEP_LIMIT_S     seconds per timing step  (default 300)
 #   TRAIN_LIMIT_S    seconds per training run (default 900)
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 TRAIN=0
+BENCH=1
 for arg in "$@"; do
   case $arg in
     --train) TRAIN=1 ;;
-    -h | --help) sed -n '2,18p' "$0"; exit 0 ;;
-    *) echo "gpu-check.sh: unknown argument '$arg' (expected --train or --help)" >&2; exit 2 ;;
+    --no-bench) BENCH=0 ;;
+    -h | --help) sed -n '2,22p' "$0"; exit 0 ;;
+    *) echo "gpu-check.sh: unknown argument '$arg' (expected --train, --no-bench or --help)" >&2; exit 2 ;;
   esac
 done
 
@@ -33,8 +40,9 @@ BIN=${LATPLAN_BIN:-target-cuda/release/latplan}
 OUT=${OUT:-$PWD/gpu-check-out}
 PRESETS=${PRESETS:-conv,cpu-mlp}
 TORCH_VARIANTS=${TORCH_VARIANTS:-eager,tuned}
-TRAIN_DOMAINS=${TRAIN_DOMAINS:-puzzle8-digits}
-TRAIN_EPOCHS=${TRAIN_EPOCHS:-50}
+DATA_DIR=${DATA_DIR:-$OUT}
+BENCH_STEPS=${BENCH_STEPS:-20}
+TRAIN_JOBS=${TRAIN_JOBS:-puzzle8-digits:cpu-mlp}
 LIMIT=${STEP_LIMIT_S:-300}
 export LD_LIBRARY_PATH=/usr/local/cuda/lib64:/usr/local/nvidia/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 mkdir -p "$OUT"
@@ -67,43 +75,59 @@ if grep -q 'not found' "$OUT/environment.log"; then
   echo "gpu-check.sh: the binary lacks CUDA libraries (see $OUT/environment.log); LD_LIBRARY_PATH=$LD_LIBRARY_PATH" >&2
 fi
 
-# 1. The GPU computes what the CPU does: one step's losses and gradients, every preset.
-step check 240 "$BIN" bench-train --device cuda --presets conv,conv-ama4,cpu-mlp,tiny \
-  --check --batch 16 --warmup 0 --steps 1 --threads 8
+if [[ $BENCH -eq 1 ]]; then
+  # 1. The GPU computes what the CPU does: one step's losses and gradients, every preset.
+  step check 240 "$BIN" bench-train --device cuda --presets conv,conv-ama4,cpu-mlp,tiny \
+    --check --batch 16 --warmup 0 --steps 1 --threads 8
 
-# 2. Speed: latplan beside PyTorch on the same card, in the same run.
-step bench "$LIMIT" "$BIN" bench-train --device cuda --presets "$PRESETS" --torch \
-  --torch-variants "$TORCH_VARIANTS" --warmup 5 --steps 20 --threads 8 --json "$OUT/bench.json"
+  # 2. Speed: latplan beside PyTorch on the same card, in the same run (and
+  #    latplan again with its noise drawn on the host, to time what that costs).
+  step bench "$LIMIT" "$BIN" bench-train --device cuda --presets "$PRESETS" --torch \
+    --torch-variants "$TORCH_VARIANTS" --host-noise-too --warmup 5 --steps "$BENCH_STEPS" \
+    --threads 8 --json "$OUT/bench.json"
+fi
 
-# 3. Optional: train and evaluate domains at the GPU preset, timing the epochs.
+# 3. Optional: train and evaluate domains on the GPU, timing the whole run.
+jobs=()
 if [[ $TRAIN -eq 1 ]]; then
-  IFS=, read -r -a domains <<< "$TRAIN_DOMAINS"
-  for d in "${domains[@]}"; do
-    step "generate-$d" 300 "$BIN" generate --domain "$d" --seed 1 --out "$OUT/data-$d"
-    step "problems-$d" 300 "$BIN" problems --domain "$d" --steps 7,14 --count 20 --seed 1 --out "$OUT/probs-$d"
-    step "train-$d" "${TRAIN_LIMIT_S:-900}" "$BIN" train --device cuda --preset conv --epochs "$TRAIN_EPOCHS" \
-      --set "train.anneal_epochs=$((TRAIN_EPOCHS / 2))" --set train.refine_epochs=0 \
-      --seed 1 --data "$OUT/data-$d" --out "$OUT/run-$d"
-    step "eval-$d" 600 "$BIN" eval --device cuda --model "$OUT/run-$d" --problems "$OUT/probs-$d" --max-time 20
+  IFS=, read -r -a jobs <<< "$TRAIN_JOBS"
+  for job in "${jobs[@]}"; do
+    IFS=: read -r d preset epochs <<< "$job"
+    name=$d-$preset
+    schedule=()
+    if [[ -n ${epochs:-} ]]; then
+      schedule=(--epochs "$epochs" --set "train.anneal_epochs=$((epochs / 2))" --set train.refine_epochs=0)
+    fi
+    data=$DATA_DIR/data-$d probs=$DATA_DIR/probs-$d
+    [[ -d $data ]] || step "generate-$d" 300 "$BIN" generate --domain "$d" --seed 1 --out "$data"
+    [[ -d $probs ]] || step "problems-$d" 300 "$BIN" problems --domain "$d" --steps 7,14 --count 20 \
+      --seed 1 --out "$probs"
+    step "train-$name" "${TRAIN_LIMIT_S:-900}" "$BIN" train --device cuda --preset "$preset" \
+      "${schedule[@]}" --seed 1 --threads 8 --data "$data" --out "$OUT/run-$name"
+    step "eval-$name" 300 "$BIN" eval --device cuda --model "$OUT/run-$name" --problems "$probs" \
+      --max-time 20
   done
 fi
 
 echo
 echo "=== steps (full logs in $OUT)"
 cat "$SUMMARY"
-echo
-echo "=== check"
-grep -h '^check ' "$OUT/check.log" || echo "(no check lines; see $OUT/check.log)"
-echo
-echo "=== speed"
-grep -h -E '^(\||torch reference skipped)' "$OUT/bench.log" || echo "(no table; see $OUT/bench.log)"
+if [[ $BENCH -eq 1 ]]; then
+  echo
+  echo "=== check"
+  grep -h '^check ' "$OUT/check.log" || echo "(no check lines; see $OUT/check.log)"
+  echo
+  echo "=== speed"
+  grep -h -E '^(\||torch reference skipped)' "$OUT/bench.log" || echo "(no table; see $OUT/bench.log)"
+fi
 if [[ $TRAIN -eq 1 ]]; then
   echo
   echo "=== training and planning"
-  for d in "${domains[@]}"; do
-    echo "--- $d"
-    tail -n 3 "$OUT/train-$d.log" 2>/dev/null || true
-    grep -h '^|' "$OUT/eval-$d.log" 2>/dev/null || echo "(no eval table; see $OUT/eval-$d.log)"
+  for job in "${jobs[@]}"; do
+    IFS=: read -r d preset epochs <<< "$job"
+    echo "--- $d $preset ${epochs:+($epochs epochs)}"
+    tail -n 3 "$OUT/train-$d-$preset.log" 2>/dev/null || true
+    grep -h '^|' "$OUT/eval-$d-$preset.log" 2>/dev/null || echo "(no eval table; see $OUT/eval-$d-$preset.log)"
   done
 fi
 exit "$FAILED"
