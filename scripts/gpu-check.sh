@@ -20,6 +20,9 @@
 #   TRAIN_JOBS       DOMAIN:PRESET[:EPOCHS],… for --train (default puzzle8-digits:cpu-mlp);
 #                    EPOCHS shortens the joint epochs (annealing over half; no
 #                    refinement), else the preset's own schedule is trained
+#   HOST_NOISE       1: also time the presets with host-drawn noise (default 1)
+#   PACK             a .tgz that gets every log and run folder (no checkpoints)
+#                    after every step, for a machine that copies back few files
 #   STEP_LIMIT_S     seconds per timing step  (default 300)
 #   TRAIN_LIMIT_S    seconds per training run (default 900)
 set -euo pipefail
@@ -42,6 +45,8 @@ PRESETS=${PRESETS:-conv,cpu-mlp}
 TORCH_VARIANTS=${TORCH_VARIANTS:-eager,tuned}
 DATA_DIR=${DATA_DIR:-$OUT}
 BENCH_STEPS=${BENCH_STEPS:-20}
+HOST_NOISE=${HOST_NOISE:-1}
+PACK=${PACK:-}
 TRAIN_JOBS=${TRAIN_JOBS:-puzzle8-digits:cpu-mlp}
 LIMIT=${STEP_LIMIT_S:-300}
 export LD_LIBRARY_PATH=/usr/local/cuda/lib64:/usr/local/nvidia/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
@@ -63,7 +68,10 @@ step() {
   echo "$line" | tee -a "$SUMMARY"
   if [[ $rc -ne 0 ]]; then
     FAILED=1
-    tail -n 5 "$OUT/$name.log" | sed 's/^/    /'
+    grep -v -E '^ +[0-9]+: |^ +at ' "$OUT/$name.log" | tail -n 8 | sed 's/^/    /'
+  fi
+  if [[ -n $PACK ]]; then
+    tar czf "$PACK.tmp" --exclude=checkpoint.safetensors -C "$OUT" . 2>/dev/null && mv "$PACK.tmp" "$PACK"
   fi
   return 0
 }
@@ -80,10 +88,12 @@ if [[ $BENCH -eq 1 ]]; then
   step check 240 "$BIN" bench-train --device cuda --presets conv,conv-ama4,cpu-mlp,tiny \
     --check --batch 16 --warmup 0 --steps 1 --threads 8
 
+  noise_flag=()
+  [[ $HOST_NOISE == 1 ]] && noise_flag=(--host-noise-too)
   # 2. Speed: latplan beside PyTorch on the same card, in the same run (and
   #    latplan again with its noise drawn on the host, to time what that costs).
   step bench "$LIMIT" "$BIN" bench-train --device cuda --presets "$PRESETS" --torch \
-    --torch-variants "$TORCH_VARIANTS" --host-noise-too --warmup 5 --steps "$BENCH_STEPS" \
+    --torch-variants "$TORCH_VARIANTS" "${noise_flag[@]}" --warmup 5 --steps "$BENCH_STEPS" \
     --threads 8 --json "$OUT/bench.json"
 fi
 
