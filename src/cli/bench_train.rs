@@ -240,6 +240,13 @@ fn latplan_row(name: &str, device: &Device, r: &SpeedReport, framework: &str) ->
         r.loss.1,
         r.step_ms.iter().map(|t| t.round()).collect::<Vec<_>>()
     );
+    eprintln!(
+        "  latplan phases (median ms of {} more steps, synchronized): forward {:.1}, backward {:.1}, clip + optimizer {:.1}",
+        speed::PHASE_STEPS,
+        r.phases.forward,
+        r.phases.backward,
+        r.phases.update
+    );
     Row {
         preset: name.to_string(),
         framework: framework.into(),

@@ -66,18 +66,29 @@ pub struct SpeedReport {
     pub warmup_s: f64,
     /// The loss of the first and of the last step.
     pub loss: (f64, f64),
+    /// Median milliseconds of the phases of a step, from [`PHASE_STEPS`]
+    /// more steps with the device synchronized between phases.
+    pub phases: Phases,
+}
+
+/// Steps timed phase by phase after the timed ones.
+pub const PHASE_STEPS: usize = 3;
+
+/// Where a step's time goes (medians, milliseconds).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Phases {
+    /// Forward pass and loss (run once more on its own to time it).
+    pub forward: f64,
+    /// The estimator's gradients (the step's forward pass subtracted).
+    pub backward: f64,
+    /// Clipping and the optimizer step.
+    pub update: f64,
 }
 
 impl SpeedReport {
     /// Median milliseconds per step.
     pub fn median_ms(&self) -> f64 {
-        let mut v = self.step_ms.clone();
-        v.sort_by(f64::total_cmp);
-        match v.len() {
-            0 => f64::NAN,
-            n if n % 2 == 1 => v[n / 2],
-            n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
-        }
+        median(self.step_ms.clone())
     }
 
     /// Training transitions per second at the median step time.
@@ -154,6 +165,7 @@ pub fn measure(opts: &SpeedOptions, device: &Device) -> anyhow::Result<SpeedRepo
         step_ms.push(t.elapsed().as_secs_f64() * 1000.0);
         first.get_or_insert(last);
     }
+    let phases = time_phases(&mut session, &b, &mut noise, tau, &vars)?;
     Ok(SpeedReport {
         preset: opts.preset,
         model: session.model.config().clone(),
@@ -162,7 +174,66 @@ pub fn measure(opts: &SpeedOptions, device: &Device) -> anyhow::Result<SpeedRepo
         step_ms,
         warmup_s,
         loss: (first.unwrap_or(f64::NAN), last),
+        phases,
     })
+}
+
+/// [`PHASE_STEPS`] steps timed phase by phase (the device synchronized after
+/// each): a forward pass alone, then the gradients (forward and backward) and
+/// the update of one step.
+fn time_phases(
+    session: &mut Session,
+    b: &Batch,
+    noise: &mut Noise,
+    tau: f64,
+    vars: &[candle_core::Var],
+) -> anyhow::Result<Phases> {
+    let device = session.device.clone();
+    let timed = |f: &mut dyn FnMut() -> anyhow::Result<()>| -> anyhow::Result<f64> {
+        let t = Instant::now();
+        f()?;
+        device.synchronize()?;
+        Ok(t.elapsed().as_secs_f64() * 1000.0)
+    };
+    let (mut forward, mut backward, mut update) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..PHASE_STEPS {
+        let cfg = session.model.config().clone();
+        let f = timed(&mut || {
+            let terms = session.model.terms(
+                &b.x0,
+                &b.x1,
+                &b.t0,
+                &b.t1,
+                &mut super::nets::Pass::Train { noise, tau },
+            )?;
+            super::loss::summarize(&terms, &cfg)?;
+            Ok(())
+        })?;
+        let mut grads = None;
+        let fb = timed(&mut || {
+            grads = Some(session.gradients(b, noise, tau)?.1);
+            Ok(())
+        })?;
+        let mut grads = grads.context("the gradients were just computed")?;
+        update.push(timed(&mut || session.step(&mut grads, vars))?);
+        forward.push(f);
+        backward.push((fb - f).max(0.0));
+    }
+    Ok(Phases {
+        forward: median(forward),
+        backward: median(backward),
+        update: median(update),
+    })
+}
+
+/// The median of `v` (NaN when empty).
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    match v.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => v[n / 2],
+        n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
+    }
 }
 
 /// How far one step on a device is from the same step on the CPU.
