@@ -23,6 +23,8 @@
 #   HOST_NOISE       1: also time the presets with host-drawn noise (default 1)
 #   PACK             a .tgz that gets every log and run folder (no checkpoints)
 #                    after every step, for a machine that copies back few files
+#   EVAL_MAX_TIME    seconds of search per problem (default 20)
+#   EVAL_LIMIT_S     seconds per evaluation   (default 300)
 #   STEP_LIMIT_S     seconds per timing step  (default 300)
 #   TRAIN_LIMIT_S    seconds per training run (default 900)
 set -euo pipefail
@@ -114,8 +116,8 @@ if [[ $TRAIN -eq 1 ]]; then
       --seed 1 --out "$probs"
     step "train-$name" "${TRAIN_LIMIT_S:-900}" "$BIN" train --device cuda --preset "$preset" \
       "${schedule[@]}" --seed 1 --threads 8 --data "$data" --out "$OUT/run-$name"
-    step "eval-$name" 300 "$BIN" eval --device cuda --model "$OUT/run-$name" --problems "$probs" \
-      --max-time 20
+    step "eval-$name" "${EVAL_LIMIT_S:-300}" "$BIN" eval --device cuda --model "$OUT/run-$name" \
+      --problems "$probs" --max-time "${EVAL_MAX_TIME:-20}"
   done
 fi
 
