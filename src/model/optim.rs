@@ -126,6 +126,11 @@ impl Optimizer {
                     .inplace_op3(&slot.m, &slot.v, &update)?;
                 continue;
             }
+            // Detached: a gradient refers to the step's activations, and moments
+            // built from it would chain every step's graph (out of GPU memory
+            // within an epoch of the conv preset).
+            let g = g.detach();
+            let g = &g;
             slot.m = ((&slot.m * BETA1)? + (g * (1.0 - BETA1))?)?;
             slot.v = ((&slot.v * BETA2)? + (g.sqr()? * (1.0 - BETA2))?)?;
             let m_hat = (&slot.m / bc1)?;
@@ -318,7 +323,7 @@ mod tests {
         for kind in [OptimizerKind::Adam, OptimizerKind::Radam] {
             let init = Tensor::randn(0f32, 1.0, (7, 5), &Device::Cpu).unwrap();
             let targets: Vec<Tensor> = (0..12)
-                .map(|_| Tensor::randn(0f32, 1.0, (5, 7), &Device::Cpu).unwrap())
+                .map(|_| Tensor::randn(0f32, 1.0, (5, 5), &Device::Cpu).unwrap())
                 .collect();
             let mut runs = Vec::new();
             for fused in [false, true] {
@@ -326,9 +331,17 @@ mod tests {
                 let mut opt = Optimizer::new(kind, 0.01, vec![("w".into(), w.clone())]).unwrap();
                 for (step, target) in targets.iter().enumerate() {
                     let x = (w.as_tensor().t().unwrap() * (step as f64 + 1.0)).unwrap();
-                    let loss = (x - target).unwrap().sqr().unwrap().sum_all().unwrap();
+                    // Through a product with an activation, like a network's: the
+                    // gradient then refers to the graph of `x`.
+                    let y = x.matmul(w.as_tensor()).unwrap(); // [5, 5]
+                    let loss = (y - target).unwrap().sqr().unwrap().sum_all().unwrap();
                     let grads = loss.backward().unwrap();
                     opt.step_with(&grads, fused).unwrap();
+                    for slot in &opt.slots {
+                        // A moment that tracked the gradient's graph would keep
+                        // every step's activations alive (the GPU ran out of memory).
+                        assert!(!slot.m.track_op() && !slot.v.track_op(), "fused={fused}");
+                    }
                 }
                 let state: Vec<Vec<f32>> = opt
                     .state()

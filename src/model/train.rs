@@ -273,7 +273,8 @@ impl<const N: usize> EpochSums<N> {
 
     /// Adds the next batch's parts (`[N]`); fails once the loss is not finite.
     pub(super) fn add(&mut self, parts: Tensor, observer: &mut dyn Observer) -> anyhow::Result<()> {
-        self.pending.push(parts);
+        // Detached, so that the pending parts do not keep their steps' graphs alive.
+        self.pending.push(parts.detach());
         if self.pending.len() >= self.read_every {
             self.read_pending(observer)?;
         }
