@@ -13,6 +13,11 @@
 # Re-running is cheap: the wheels are keyed on the pinned list, the stub on
 # cudarc's symbol list, and cargo is incremental.
 #
+# With --cudnn it also links cuDNN 9 (the nvidia-cudnn-cu13 wheel), builds with
+# `--features cudnn` (candle's conv2d through cuDNN) and writes
+# target-cuda/release/latplan-cudnn; the plain binary is kept beside it. The
+# cuDNN binary needs libcudnn.so.9 where it runs (PyTorch's wheels bring one).
+#
 # Environment (all optional):
 #   LATPLAN_CUDA_CACHE  wheels + toolkit-like tree   (default .cuda-toolkit)
 #   CUDA_COMPUTE_CAP    target SM                    (default 90: sm_90a, H100/H200 only)
@@ -28,6 +33,15 @@ HOME_DIR=$CACHE/home      # CUDA_HOME-like layout made of symlinks into $SITE
 PY=${PYTHON:-python3}
 export CARGO_TARGET_DIR=$ROOT/target-cuda
 BIN=$CARGO_TARGET_DIR/release/latplan
+CUDNN=0
+for arg in "$@"; do
+  case $arg in
+    --cudnn) CUDNN=1 ;;
+    -h | --help) sed -n '2,27p' "$0"; exit 0 ;;
+    *) echo "build-cuda.sh: unknown argument '$arg' (expected --cudnn or --help)" >&2; exit 2 ;;
+  esac
+done
+CUDNN_WHEEL=nvidia-cudnn-cu13==9.21.1.3  # the cuDNN API level cudarc's bindings are for
 
 # CUDA 13.0 Update 2 components. nvcc must stay 13.0.x: PTX from a newer nvcc
 # does not load on a 580-series (CUDA 13.0) driver.
@@ -115,6 +129,24 @@ build_driver_stub() {
   echo "stub exports $(wc -l <<<"$SYMS") symbols"
 }
 
+# cuDNN for linking only: libcudnn.so.9 and its unversioned name in lib/.
+install_cudnn() {
+  local site=$CACHE/site-cudnn
+  if [[ ! -f $site/.installed ]]; then
+    step "pip: $CUDNN_WHEEL -> $site"
+    mkdir -p "$WHEELS_DIR"
+    "$PY" -m pip download --quiet --no-deps --only-binary=:all: --dest "$WHEELS_DIR" "$CUDNN_WHEEL" \
+      || die "pip download of $CUDNN_WHEEL failed (is PyPI reachable?)"
+    rm -rf "$site"
+    "$PY" -m pip install --quiet --no-deps --no-index --find-links "$WHEELS_DIR" --target "$site" \
+      "$CUDNN_WHEEL" || die "pip install of $CUDNN_WHEEL failed"
+    touch "$site/.installed"
+  fi
+  [[ -f $site/nvidia/cudnn/lib/libcudnn.so.9 ]] || die "libcudnn.so.9 missing under $site"
+  ln -sfn "$site/nvidia/cudnn/lib/libcudnn.so.9" "$HOME_DIR/lib/libcudnn.so.9"
+  ln -sfn libcudnn.so.9 "$HOME_DIR/lib/libcudnn.so"
+}
+
 build_binary() {
   export CUDA_HOME=$HOME_DIR CUDA_PATH=$HOME_DIR
   export PATH=$HOME_DIR/bin:$PATH        # cudarc's build.rs runs `nvcc --version`
@@ -122,12 +154,24 @@ build_binary() {
   export CUDARC_CUDA_VERSION=13000       # cudarc's API level: CUDA 13.0
   export CUDA_COMPUTE_CAP=${CUDA_COMPUTE_CAP:-90}
   nvcc --version | tail -1
-  step "cargo build --release --features cuda (CUDA_COMPUTE_CAP=$CUDA_COMPUTE_CAP) -> $CARGO_TARGET_DIR"
+  step "cargo build --release --features $([[ $CUDNN -eq 1 ]] && echo cudnn || echo cuda) (CUDA_COMPUTE_CAP=$CUDA_COMPUTE_CAP) -> $CARGO_TARGET_DIR"
   local t1
   t1=$(date +%s)
-  cargo build --release --features cuda --bin latplan
+  local features=cuda
+  if [[ $CUDNN -eq 1 ]]; then
+    features=cudnn
+    # Both builds share target-cuda/ (the CUDA kernels are built once) and
+    # cargo writes both to release/latplan: keep the plain one aside.
+    [[ -f $BIN ]] && mv "$BIN" "$BIN.plain"
+  fi
+  cargo build --release --features "$features" --bin latplan
   CARGO_S=$(($(date +%s) - t1))
   strip "$BIN"
+  if [[ $CUDNN -eq 1 ]]; then
+    mv "$BIN" "$BIN-cudnn"
+    [[ -f $BIN.plain ]] && mv "$BIN.plain" "$BIN"
+    BIN=$BIN-cudnn
+  fi
 }
 
 check_binary() {
@@ -144,6 +188,7 @@ check_binary() {
 
 install_wheels
 lay_out_toolkit
+[[ $CUDNN -eq 1 ]] && install_cudnn
 build_driver_stub
 build_binary
 check_binary

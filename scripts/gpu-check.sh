@@ -15,6 +15,7 @@
 #   DATA_DIR         datasets and problems    (default $OUT; keep them elsewhere
 #                    when $OUT is copied back)
 #   PRESETS          presets to time          (default conv,cpu-mlp)
+#   CHECK_PRESETS    presets to check against the CPU (default conv,conv-ama4,cpu-mlp,tiny)
 #   TORCH_VARIANTS   PyTorch variants         (default eager,tuned; add compile for torch.compile)
 #   BENCH_STEPS      timed steps per preset   (default 20, after 5 untimed)
 #   TRAIN_JOBS       DOMAIN:PRESET[:EPOCHS],… for --train (default puzzle8-digits:cpu-mlp);
@@ -36,7 +37,7 @@ for arg in "$@"; do
   case $arg in
     --train) TRAIN=1 ;;
     --no-bench) BENCH=0 ;;
-    -h | --help) sed -n '2,22p' "$0"; exit 0 ;;
+    -h | --help) sed -n "2,30p" "$0"; exit 0 ;;
     *) echo "gpu-check.sh: unknown argument '$arg' (expected --train, --no-bench or --help)" >&2; exit 2 ;;
   esac
 done
@@ -44,6 +45,7 @@ done
 BIN=${LATPLAN_BIN:-target-cuda/release/latplan}
 OUT=${OUT:-$PWD/gpu-check-out}
 PRESETS=${PRESETS:-conv,cpu-mlp}
+CHECK_PRESETS=${CHECK_PRESETS:-conv,conv-ama4,cpu-mlp,tiny}
 TORCH_VARIANTS=${TORCH_VARIANTS:-eager,tuned}
 DATA_DIR=${DATA_DIR:-$OUT}
 BENCH_STEPS=${BENCH_STEPS:-20}
@@ -87,7 +89,7 @@ fi
 
 if [[ $BENCH -eq 1 ]]; then
   # 1. The GPU computes what the CPU does: one step's losses and gradients, every preset.
-  step check 240 "$BIN" bench-train --device cuda --presets conv,conv-ama4,cpu-mlp,tiny \
+  step check 240 "$BIN" bench-train --device cuda --presets "$CHECK_PRESETS" \
     --check --batch 16 --warmup 0 --steps 1 --threads 8
 
   noise_flag=()

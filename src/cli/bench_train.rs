@@ -229,6 +229,13 @@ fn check(
         c.vars,
         if ok { "ok" } else { "FAILED" }
     );
+    if !ok {
+        for (var, err, diff, scale) in c.grads.iter().take(6) {
+            println!(
+                "  {var}: error {err:.2e} (max |difference| {diff:.3e}, max |cpu gradient| {scale:.3e})"
+            );
+        }
+    }
     Ok(ok)
 }
 

@@ -246,6 +246,9 @@ pub struct CheckReport {
     pub worst_grad: (String, f64),
     /// Trainable variables compared.
     pub vars: usize,
+    /// Every variable: name, error (as in `worst_grad`), `max |d − c|`, `max |c|`;
+    /// the largest errors first.
+    pub grads: Vec<(String, f64, f64, f64)>,
 }
 
 /// A gradient is compared with its own scale, but never with less than this
@@ -300,17 +303,27 @@ pub fn check_against_cpu(opts: &SpeedOptions, device: &Device) -> anyhow::Result
         errors.push((name, diff, scale));
     }
     let largest = errors.iter().map(|e| e.2).fold(0.0, f64::max);
-    let mut worst = (String::new(), 0.0);
-    for (name, diff, scale) in &errors {
-        let floor = scale.max(GRAD_FLOOR * largest);
-        let err = if floor == 0.0 { *diff } else { diff / floor };
-        if worst.0.is_empty() || err > worst.1 || !err.is_finite() {
-            worst = (name.clone(), err);
-        }
-    }
+    let mut grads: Vec<(String, f64, f64, f64)> = errors
+        .into_iter()
+        .map(|(name, diff, scale)| {
+            let floor = scale.max(GRAD_FLOOR * largest);
+            let err = if floor == 0.0 { diff } else { diff / floor };
+            (name, err, diff, scale)
+        })
+        .collect();
+    // Largest first; a non-finite error first of all.
+    grads.sort_by(|a, b| {
+        let key = |e: f64| if e.is_finite() { e } else { f64::INFINITY };
+        key(b.1).total_cmp(&key(a.1))
+    });
+    let worst = grads
+        .first()
+        .map(|g| (g.0.clone(), g.1))
+        .unwrap_or_default();
     Ok(CheckReport {
         loss_err,
         worst_grad: worst,
-        vars: errors.len(),
+        vars: grads.len(),
+        grads,
     })
 }
