@@ -229,6 +229,12 @@ fn check(
         c.vars,
         if ok { "ok" } else { "FAILED" }
     );
+    println!(
+        "  for scale: on the cpu alone, pixels perturbed by a relative {:.0e} move the gradients by up to {:.2e} ({})",
+        speed::SENSITIVITY_PERTURBATION,
+        c.cpu_sensitivity.1,
+        c.cpu_sensitivity.0
+    );
     if !ok {
         for (var, err, diff, scale) in c.grads.iter().take(6) {
             println!(

@@ -249,6 +249,10 @@ pub struct CheckReport {
     /// Every variable: name, error (as in `worst_grad`), `max |d − c|`, `max |c|`;
     /// the largest errors first.
     pub grads: Vec<(String, f64, f64, f64)>,
+    /// The CPU against itself with the input pixels perturbed by a relative
+    /// [`SENSITIVITY_PERTURBATION`]: the variable whose gradient moved most and
+    /// by how much (same measure as `worst_grad`).
+    pub cpu_sensitivity: (String, f64),
 }
 
 /// A gradient is compared with its own scale, but never with less than this
@@ -273,28 +277,76 @@ fn rel_err(a: &Tensor, b: &Tensor) -> anyhow::Result<f64> {
     Ok(if scale == 0.0 { diff } else { diff / scale })
 }
 
+/// Relative size of the perturbation of the input pixels whose effect on the
+/// CPU's own gradients [`check_against_cpu`] reports as a scale for the
+/// device's error.
+pub const SENSITIVITY_PERTURBATION: f32 = 1e-5;
+
+/// Random stream of that perturbation.
+const STREAM_PERTURBATION: u64 = 3;
+
 /// One training pass (same weights, pixels and noise) on the CPU and on
 /// `device`; compares the losses and every trainable variable's gradient.
+/// Also compares the CPU with itself on input pixels perturbed by a relative
+/// [`SENSITIVITY_PERTURBATION`]: how far rounding-sized changes move these
+/// gradients at all.
 pub fn check_against_cpu(opts: &SpeedOptions, device: &Device) -> anyhow::Result<CheckReport> {
     let (cpu, cpu_batch) = setup(opts, &Device::Cpu)?;
     let (dev, dev_batch) = setup(opts, device)?;
     let tau = cpu.train.temperature(0);
     // The same numbers on both devices: host noise.
     let noise = || Noise::on_host(rng(opts.seed, STREAM_NOISE));
-    let (cpu_parts, cpu_grads) = cpu.gradients(&cpu_batch, &mut noise(), tau)?;
-    let (dev_parts, dev_grads) = dev.gradients(&dev_batch, &mut noise(), tau)?;
-    let loss_err = rel_err(&dev_parts, &cpu_parts)?;
-    let dev_vars: std::collections::HashMap<_, _> = sorted_vars(&dev.varmap).into_iter().collect();
+    let cpu_pass = cpu.gradients(&cpu_batch, &mut noise(), tau)?;
+    let dev_pass = dev.gradients(&dev_batch, &mut noise(), tau)?;
+    let (loss_err, grads) = compare(&cpu, &cpu_pass, &dev, &dev_pass)?;
+    let mut r = rng(opts.seed, STREAM_PERTURBATION);
+    let mut perturb = |t: &Tensor| -> anyhow::Result<Tensor> {
+        let e = SENSITIVITY_PERTURBATION;
+        let factors: Vec<f32> = (0..t.elem_count())
+            .map(|_| 1.0 + r.random_range(-e..e))
+            .collect();
+        Ok((t * Tensor::from_vec(factors, t.shape(), t.device())?)?)
+    };
+    let perturbed = Batch {
+        x0: perturb(&cpu_batch.x0)?,
+        x1: perturb(&cpu_batch.x1)?,
+        t0: cpu_batch.t0.clone(),
+        t1: cpu_batch.t1.clone(),
+    };
+    let perturbed_pass = cpu.gradients(&perturbed, &mut noise(), tau)?;
+    let (_, sensitivity) = compare(&cpu, &cpu_pass, &cpu, &perturbed_pass)?;
+    let worst =
+        |g: &[(String, f64, f64, f64)]| g.first().map(|g| (g.0.clone(), g.1)).unwrap_or_default();
+    Ok(CheckReport {
+        loss_err,
+        worst_grad: worst(&grads),
+        vars: grads.len(),
+        cpu_sensitivity: worst(&sensitivity),
+        grads,
+    })
+}
+
+/// The losses' relative error and every trainable variable's gradient error
+/// (name, error against the floored scale, `max |d − c|`, `max |c|`; largest
+/// first) of pass `d` of session `ds` against pass `c` of session `cs` (two
+/// sessions with the same weights).
+#[allow(clippy::type_complexity)]
+fn compare(
+    cs: &Session,
+    (c_parts, c_grads): &(Tensor, candle_core::backprop::GradStore),
+    ds: &Session,
+    (d_parts, d_grads): &(Tensor, candle_core::backprop::GradStore),
+) -> anyhow::Result<(f64, Vec<(String, f64, f64, f64)>)> {
+    let loss_err = rel_err(d_parts, c_parts)?;
+    let d_vars: std::collections::HashMap<_, _> = sorted_vars(&ds.varmap).into_iter().collect();
     let mut errors = Vec::new(); // (name, max |d − c|, max |c|)
-    for (name, var) in sorted_vars(&cpu.varmap) {
+    for (name, var) in sorted_vars(&cs.varmap) {
         if is_statistic(&name) {
             continue;
         }
         let (Some(c), Some(d)) = (
-            cpu_grads.get(var.as_tensor()),
-            dev_vars
-                .get(&name)
-                .and_then(|v| dev_grads.get(v.as_tensor())),
+            c_grads.get(var.as_tensor()),
+            d_vars.get(&name).and_then(|v| d_grads.get(v.as_tensor())),
         ) else {
             continue;
         };
@@ -316,14 +368,38 @@ pub fn check_against_cpu(opts: &SpeedOptions, device: &Device) -> anyhow::Result
         let key = |e: f64| if e.is_finite() { e } else { f64::INFINITY };
         key(b.1).total_cmp(&key(a.1))
     });
-    let worst = grads
-        .first()
-        .map(|g| (g.0.clone(), g.1))
-        .unwrap_or_default();
-    Ok(CheckReport {
-        loss_err,
-        worst_grad: worst,
-        vars: grads.len(),
-        grads,
-    })
+    Ok((loss_err, grads))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The CPU against itself: no error; its sensitivity to a rounding-sized
+    /// perturbation of the pixels is positive and small for the tiny MLP.
+    #[test]
+    fn the_cpu_checks_against_itself_and_reports_its_sensitivity() {
+        let opts = SpeedOptions {
+            preset: Preset::Tiny,
+            shape: Shape::gray(12, 12),
+            batch: Some(8),
+            warmup: 0,
+            steps: 1,
+            seed: 3,
+            host_noise: false,
+        };
+        let c = check_against_cpu(&opts, &Device::Cpu).unwrap();
+        assert_eq!(c.loss_err, 0.0);
+        assert_eq!(c.worst_grad.1, 0.0);
+        assert!(c.vars > 10, "{} variables compared", c.vars);
+        let (var, s) = &c.cpu_sensitivity;
+        assert!(s.is_finite() && *s > 0.0 && *s < 1e-2, "{var}: {s}");
+        let m = measure(&opts, &Device::Cpu).unwrap();
+        assert_eq!(m.step_ms.len(), 1);
+        let p = m.phases;
+        assert!(
+            p.forward > 0.0 && p.backward >= 0.0 && p.update > 0.0,
+            "{p:?}"
+        );
+    }
 }
