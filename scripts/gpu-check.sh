@@ -22,6 +22,7 @@
 #                    EPOCHS shortens the joint epochs (annealing over half; no
 #                    refinement), else the preset's own schedule is trained
 #   HOST_NOISE       1: also time the presets with host-drawn noise (default 1)
+#   COLUMNS_TOO      1: also time the kernel gradients by columns (default 1)
 #   PACK             a .tgz that gets every log and run folder (no checkpoints)
 #                    after every step, for a machine that copies back few files
 #   EVAL_MAX_TIME    seconds of search per problem (default 20)
@@ -94,6 +95,7 @@ if [[ $BENCH -eq 1 ]]; then
 
   noise_flag=()
   [[ $HOST_NOISE == 1 ]] && noise_flag=(--host-noise-too)
+  [[ ${COLUMNS_TOO:-1} == 1 ]] && noise_flag+=(--kernel-grad-columns-too)
   # 2. Speed: latplan beside PyTorch on the same card, in the same run (and
   #    latplan again with its noise drawn on the host, to time what that costs).
   step bench "$LIMIT" "$BIN" bench-train --device cuda --presets "$PRESETS" --torch \

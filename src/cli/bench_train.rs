@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use super::train::{DeviceArg, PresetArg};
 use crate::domain::Shape;
+use crate::model::conv::{set_kernel_grad_method, KernelGrad};
 use crate::model::speed::{self, SpeedOptions, SpeedReport};
 use crate::model::torch_ref::{self, TorchRun};
 use crate::model::workflow;
@@ -75,6 +76,11 @@ pub struct BenchTrainArgs {
     /// of drawing it on the device.
     #[arg(long)]
     pub host_noise_too: bool,
+    /// Also time each preset with the convolutions' kernel gradients computed
+    /// as one-hot-kernel columns and a batched product instead of one
+    /// image-sized convolution (the same numbers; see src/model/conv.rs).
+    #[arg(long)]
+    pub kernel_grad_columns_too: bool,
     /// Also write the rows as JSON to this file.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
@@ -165,6 +171,26 @@ pub fn bench_train(args: &BenchTrainArgs) -> anyhow::Result<()> {
         let report =
             speed::measure(&opts, &device).with_context(|| format!("timing the preset {name}"))?;
         rows.push(latplan_row(&name, &device, &report, "latplan (candle)"));
+        if args.kernel_grad_columns_too {
+            eprintln!(
+                "timing {name} on {} with kernel gradients by columns",
+                device_name(&device)
+            );
+            set_kernel_grad_method(KernelGrad::Columns);
+            let columns = speed::measure(&opts, &device);
+            set_kernel_grad_method(KernelGrad::Conv);
+            let columns = columns.with_context(|| {
+                format!("timing the preset {name} with kernel gradients by columns")
+            })?;
+            let mut row = latplan_row(
+                &name,
+                &device,
+                &columns,
+                "latplan (candle), kernel grad by columns",
+            );
+            row.speed_vs_latplan = report.median_ms() / columns.median_ms();
+            rows.push(row);
+        }
         if args.host_noise_too && !device.is_cpu() {
             eprintln!("timing {name} on {} with host noise", device_name(&device));
             let host_opts = SpeedOptions {

@@ -119,13 +119,73 @@ impl CustomOp2 for Route {
         } else {
             None
         };
-        // dw[o, i, a, b] = Σ_{n, y, x} g[n, o, y, x] · x_pad[n, i, y + a, x + b]:
-        // the batch is the channel axis of a convolution of xᵀ with gᵀ.
-        let dw = correlate_detached(&x.transpose(0, 1)?, &grad.transpose(0, 1)?, self.pad)?
-            .transpose(0, 1)?
-            .contiguous()?; // [out, in, k, k]
+        let dw = match kernel_grad_method() {
+            KernelGrad::Conv => kernel_grad_by_conv(x, grad, self.pad)?,
+            KernelGrad::Columns => kernel_grad_by_columns(x, grad, k, self.pad)?,
+        };
         Ok((dx, Some(dw)))
     }
+}
+
+/// How [`Route`] computes a kernel gradient
+/// `dw[o, i, a, b] = Σ_{n, y, x} g[n, o, y, x] · x_pad[n, i, y + a, x + b]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum KernelGrad {
+    /// One `conv2d` of `xᵀ` (batch as channels) with `gᵀ` as the kernel: a
+    /// k×k output from an image-sized kernel (what training uses; measured).
+    #[default]
+    Conv,
+    /// The k² shifted windows of the input as columns, made by one `conv2d`
+    /// with one-hot k×k kernels, then one batched matrix product with the
+    /// output gradient. The same numbers; meant for cuDNN, where the first
+    /// form is slow (not yet timed on a GPU: `bench-train --kernel-grad-columns-too`).
+    Columns,
+}
+
+/// The process-wide [`KernelGrad`] (0: `Conv`, 1: `Columns`).
+static KERNEL_GRAD: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
+
+/// Chooses how every convolution computes its kernel gradient from now on.
+pub fn set_kernel_grad_method(method: KernelGrad) {
+    let v = match method {
+        KernelGrad::Conv => 0,
+        KernelGrad::Columns => 1,
+    };
+    KERNEL_GRAD.store(v, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// The current [`KernelGrad`].
+pub fn kernel_grad_method() -> KernelGrad {
+    match KERNEL_GRAD.load(std::sync::atomic::Ordering::Relaxed) {
+        1 => KernelGrad::Columns,
+        _ => KernelGrad::Conv,
+    }
+}
+
+/// [`KernelGrad::Conv`]: the batch is the channel axis of a convolution of
+/// `xᵀ` with `gᵀ`. `x`: `[n, in, h, w]`, `g`: `[n, out, oh, ow]` -> `[out, in, k, k]`.
+fn kernel_grad_by_conv(x: &Tensor, g: &Tensor, pad: usize) -> Result<Tensor> {
+    correlate_detached(&x.transpose(0, 1)?, &g.transpose(0, 1)?, pad)?
+        .transpose(0, 1)?
+        .contiguous()
+}
+
+/// [`KernelGrad::Columns`]. `x`: `[n, in, h, w]`, `g`: `[n, out, oh, ow]` -> `[out, in, k, k]`.
+fn kernel_grad_by_columns(x: &Tensor, g: &Tensor, k: usize, pad: usize) -> Result<Tensor> {
+    let (n, inputs, h, w) = x.dims4()?;
+    let (_, outputs, oh, ow) = g.dims4()?;
+    // One-hot kernels: output channel a·k + b copies the input at offset (a, b).
+    let mut one_hot = vec![0f32; k * k * k * k];
+    for ab in 0..k * k {
+        one_hot[ab * k * k + ab] = 1.0;
+    }
+    let one_hot = Tensor::from_vec(one_hot, (k * k, 1, k, k), x.device())?;
+    let columns = correlate_detached(&x.reshape((n * inputs, 1, h, w))?, &one_hot, pad)? // [n·in, k², oh, ow]
+        .reshape((n, inputs * k * k, oh * ow))?;
+    let g = g.detach().contiguous()?.reshape((n, outputs, oh * ow))?;
+    g.matmul(&columns.transpose(1, 2)?)? // [n, out, in·k²]
+        .sum(0)?
+        .reshape((outputs, inputs, k, k))
 }
 
 /// `x ⋆ w` (padding `pad`, stride 1) with the gradients of [`Route`].
