@@ -172,36 +172,17 @@ pub fn bench_train(args: &BenchTrainArgs) -> anyhow::Result<()> {
             speed::measure(&opts, &device).with_context(|| format!("timing the preset {name}"))?;
         rows.push(latplan_row(&name, &device, &report, "latplan (candle)"));
         if args.kernel_grad_columns_too {
-            eprintln!(
-                "timing {name} on {} with kernel gradients by columns",
-                device_name(&device)
-            );
             set_kernel_grad_method(KernelGrad::Columns);
-            let columns = speed::measure(&opts, &device);
+            let row = variant_row(&opts, &device, &report, "kernel grad by columns");
             set_kernel_grad_method(KernelGrad::Conv);
-            let columns = columns.with_context(|| {
-                format!("timing the preset {name} with kernel gradients by columns")
-            })?;
-            let mut row = latplan_row(
-                &name,
-                &device,
-                &columns,
-                "latplan (candle), kernel grad by columns",
-            );
-            row.speed_vs_latplan = report.median_ms() / columns.median_ms();
-            rows.push(row);
+            rows.push(row?);
         }
         if args.host_noise_too && !device.is_cpu() {
-            eprintln!("timing {name} on {} with host noise", device_name(&device));
             let host_opts = SpeedOptions {
                 host_noise: true,
                 ..opts.clone()
             };
-            let host = speed::measure(&host_opts, &device)
-                .with_context(|| format!("timing the preset {name} with host noise"))?;
-            let mut row = latplan_row(&name, &device, &host, "latplan (candle), host noise");
-            row.speed_vs_latplan = report.median_ms() / host.median_ms();
-            rows.push(row);
+            rows.push(variant_row(&host_opts, &device, &report, "host noise")?);
         }
         if args.torch && torch_missing.is_none() {
             // A failed reference loses neither latplan's rows nor the other presets.
@@ -245,14 +226,15 @@ fn check(
 ) -> anyhow::Result<bool> {
     let c = speed::check_against_cpu(opts, device)
         .with_context(|| format!("checking the preset {name} against the CPU"))?;
-    let ok = c.loss_err <= args.check_tolerance && c.worst_grad.1 <= args.check_tolerance;
+    let (worst_var, worst_err) = c.worst_grad();
+    let ok = c.loss_err <= args.check_tolerance && worst_err <= args.check_tolerance;
     println!(
         "check {name} on {} against the cpu: losses rel. error {:.2e}, worst gradient rel. error {:.2e} ({}) over {} variables: {}",
         device_name(device),
         c.loss_err,
-        c.worst_grad.1,
-        c.worst_grad.0,
-        c.vars,
+        worst_err,
+        worst_var,
+        c.grads.len(),
         if ok { "ok" } else { "FAILED" }
     );
     println!(
@@ -269,6 +251,23 @@ fn check(
         }
     }
     Ok(ok)
+}
+
+/// Times `opts` once more as a variant (`what`) of the default run `base`;
+/// its row's speed is relative to `base`.
+fn variant_row(
+    opts: &SpeedOptions,
+    device: &Device,
+    base: &SpeedReport,
+    what: &str,
+) -> anyhow::Result<Row> {
+    let name = preset_name(opts.preset);
+    eprintln!("timing {name} on {} with {what}", device_name(device));
+    let r = speed::measure(opts, device)
+        .with_context(|| format!("timing the preset {name} with {what}"))?;
+    let mut row = latplan_row(&name, device, &r, &format!("latplan (candle), {what}"));
+    row.speed_vs_latplan = base.median_ms() / r.median_ms();
+    Ok(row)
 }
 
 fn latplan_row(name: &str, device: &Device, r: &SpeedReport, framework: &str) -> Row {

@@ -142,23 +142,24 @@ pub enum KernelGrad {
     Columns,
 }
 
-/// The process-wide [`KernelGrad`] (0: `Conv`, 1: `Columns`).
-static KERNEL_GRAD: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
+/// The process-wide [`KernelGrad`]: true for `Columns`.
+static KERNEL_GRAD_BY_COLUMNS: std::sync::atomic::AtomicBool =
+    std::sync::atomic::AtomicBool::new(false);
 
 /// Chooses how every convolution computes its kernel gradient from now on.
 pub fn set_kernel_grad_method(method: KernelGrad) {
-    let v = match method {
-        KernelGrad::Conv => 0,
-        KernelGrad::Columns => 1,
-    };
-    KERNEL_GRAD.store(v, std::sync::atomic::Ordering::Relaxed);
+    KERNEL_GRAD_BY_COLUMNS.store(
+        method == KernelGrad::Columns,
+        std::sync::atomic::Ordering::Relaxed,
+    );
 }
 
 /// The current [`KernelGrad`].
 pub fn kernel_grad_method() -> KernelGrad {
-    match KERNEL_GRAD.load(std::sync::atomic::Ordering::Relaxed) {
-        1 => KernelGrad::Columns,
-        _ => KernelGrad::Conv,
+    if KERNEL_GRAD_BY_COLUMNS.load(std::sync::atomic::Ordering::Relaxed) {
+        KernelGrad::Columns
+    } else {
+        KernelGrad::Conv
     }
 }
 
