@@ -22,7 +22,9 @@
 #                    EPOCHS shortens the joint epochs (annealing over half; no
 #                    refinement), else the preset's own schedule is trained
 #   HOST_NOISE       1: also time the presets with host-drawn noise (default 1)
-#   COLUMNS_TOO      1: also time the kernel gradients by columns (default 1)
+#   CONV_GRADS_TOO   conv-gradient methods timed beside the default (default
+#                    conv; the cuDNN binary's default is cudnn)
+#   PROFILE          1: also list the GPU time per kernel of a conv step (ncu)
 #   PACK             a .tgz that gets every log and run folder (no checkpoints)
 #                    after every step, for a machine that copies back few files
 #   EVAL_MAX_TIME    seconds of search per problem (default 20)
@@ -89,13 +91,14 @@ if grep -q 'not found' "$OUT/environment.log"; then
 fi
 
 if [[ $BENCH -eq 1 ]]; then
-  # 1. The GPU computes what the CPU does: one step's losses and gradients, every preset.
-  step check 240 "$BIN" bench-train --device cuda --presets "$CHECK_PRESETS" \
+  # 1. The GPU computes what the CPU does: one step's losses and gradients,
+  #    every preset, in plain FP32 (cuDNN and cuBLAS may otherwise use TF32).
+  step check 240 env NVIDIA_TF32_OVERRIDE=0 "$BIN" bench-train --device cuda --presets "$CHECK_PRESETS" \
     --check --batch 16 --warmup 0 --steps 1 --threads 8
 
   noise_flag=()
   [[ $HOST_NOISE == 1 ]] && noise_flag=(--host-noise-too)
-  [[ ${COLUMNS_TOO:-1} == 1 ]] && noise_flag+=(--kernel-grad-columns-too)
+  [[ -n ${CONV_GRADS_TOO-conv} ]] && noise_flag+=(--conv-grads-too "${CONV_GRADS_TOO-conv}")
   # 2. Speed: latplan beside PyTorch on the same card, in the same run (and
   #    latplan again with its noise drawn on the host, to time what that costs).
   step bench "$LIMIT" "$BIN" bench-train --device cuda --presets "$PRESETS" --torch \
@@ -103,7 +106,32 @@ if [[ $BENCH -eq 1 ]]; then
     --threads 8 --json "$OUT/bench.json"
 fi
 
-# 3. Optional: train and evaluate domains on the GPU, timing the whole run.
+# 3. Optional: where a conv step's GPU time goes, per kernel (Nsight Compute,
+#    one step at the bench's batch; every kernel is serialized, so only the
+#    shares mean anything).
+if [[ ${PROFILE:-0} == 1 ]]; then
+  NCU=$(command -v ncu || ls /usr/local/cuda/bin/ncu 2>/dev/null || true)
+  if [[ -n $NCU ]]; then
+    step profile 240 "$NCU" --metrics gpu__time_duration.sum --csv --print-units base \
+      --log-file "$OUT/profile.csv" "$BIN" bench-train --device cuda --presets conv --warmup 0 --steps 1
+    step profile-summary 60 python3 - "$OUT/profile.csv" <<'PY'
+import csv, collections, sys
+rows = [r for r in csv.DictReader(l for l in open(sys.argv[1]) if l.startswith('"'))]
+total = collections.Counter(); count = collections.Counter()
+for r in rows:
+    name = r["Kernel Name"].split("(")[0][:70]
+    total[name] += float(r["Metric Value"].replace(",", "")); count[name] += 1
+all_ns = sum(total.values())
+print(f"{len(rows)} kernels, {all_ns / 1e6:.1f} ms of GPU time in all")
+for name, ns in total.most_common(25):
+    print(f"{ns / 1e6:9.2f} ms {100 * ns / all_ns:5.1f} % {count[name]:6d}x  {name}")
+PY
+  else
+    echo "profile: no ncu here" | tee -a "$SUMMARY"
+  fi
+fi
+
+# 4. Optional: train and evaluate domains on the GPU, timing the whole run.
 jobs=()
 if [[ $TRAIN -eq 1 ]]; then
   IFS=, read -r -a jobs <<< "$TRAIN_JOBS"
@@ -135,6 +163,12 @@ if [[ $BENCH -eq 1 ]]; then
   echo
   echo "=== speed"
   grep -h -E '^(\||torch reference skipped)' "$OUT/bench.log" || echo "(no table; see $OUT/bench.log)"
+  grep -h -E '^timing|phases' "$OUT/bench.log" || true
+fi
+if [[ -f $OUT/profile-summary.log ]]; then
+  echo
+  echo "=== GPU time per kernel (one conv step)"
+  head -n 16 "$OUT/profile-summary.log"
 fi
 if [[ $TRAIN -eq 1 ]]; then
   echo

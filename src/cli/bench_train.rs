@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use super::train::{DeviceArg, PresetArg};
 use crate::domain::Shape;
-use crate::model::conv::{set_kernel_grad_method, KernelGrad};
+use crate::model::conv::{conv_grads_for, set_conv_grads, ConvGrads};
 use crate::model::speed::{self, SpeedOptions, SpeedReport};
 use crate::model::torch_ref::{self, TorchRun};
 use crate::model::workflow;
@@ -76,14 +76,33 @@ pub struct BenchTrainArgs {
     /// of drawing it on the device.
     #[arg(long)]
     pub host_noise_too: bool,
-    /// Also time each preset with the convolutions' kernel gradients computed
-    /// as one-hot-kernel columns and a batched product instead of one
-    /// image-sized convolution (the same numbers; see src/model/conv.rs).
-    #[arg(long)]
-    pub kernel_grad_columns_too: bool,
+    /// Also time each preset with the convolutions' gradients computed these
+    /// ways, beside the device's default (cudnn on CUDA when built with the
+    /// `cudnn` feature, else conv), comma-separated.
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub conv_grads_too: Vec<ConvGradsArg>,
     /// Also write the rows as JSON to this file.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
+}
+
+/// How convolutions compute their gradients (src/model/conv.rs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ConvGradsArg {
+    /// candle's conv2d: the adjoint convolution and, for the kernel, one
+    /// convolution with the image-sized output gradient as its kernel.
+    Conv,
+    /// cuDNN's backward-data and backward-filter (the `cudnn` feature, CUDA).
+    Cudnn,
+}
+
+impl From<ConvGradsArg> for ConvGrads {
+    fn from(a: ConvGradsArg) -> Self {
+        match a {
+            ConvGradsArg::Conv => ConvGrads::Conv,
+            ConvGradsArg::Cudnn => ConvGrads::Cudnn,
+        }
+    }
 }
 
 /// Parses `48x48` or `48x48x3`.
@@ -153,6 +172,7 @@ pub fn bench_train(args: &BenchTrainArgs) -> anyhow::Result<()> {
     let mut rows = Vec::new();
     let mut torch_failed = Vec::new();
     let mut check_failed = Vec::new();
+    let mut variants_failed = Vec::new();
     for &preset in &args.presets {
         let opts = SpeedOptions {
             preset: preset.into(),
@@ -171,18 +191,24 @@ pub fn bench_train(args: &BenchTrainArgs) -> anyhow::Result<()> {
         let report =
             speed::measure(&opts, &device).with_context(|| format!("timing the preset {name}"))?;
         rows.push(latplan_row(&name, &device, &report, "latplan (candle)"));
-        if args.kernel_grad_columns_too {
-            set_kernel_grad_method(KernelGrad::Columns);
-            let row = variant_row(&opts, &device, &report, "kernel grad by columns");
-            set_kernel_grad_method(KernelGrad::Conv);
-            rows.push(row?);
+        for &method in &args.conv_grads_too {
+            let method = ConvGrads::from(method);
+            if method == conv_grads_for(&device) {
+                continue; // the default row above
+            }
+            set_conv_grads(Some(method));
+            let what = format!("conv grads by {}", conv_grads_name(method));
+            let row = variant_row(&opts, &device, &report, &what);
+            set_conv_grads(None);
+            push_variant(&mut rows, &mut variants_failed, row);
         }
         if args.host_noise_too && !device.is_cpu() {
             let host_opts = SpeedOptions {
                 host_noise: true,
                 ..opts.clone()
             };
-            rows.push(variant_row(&host_opts, &device, &report, "host noise")?);
+            let row = variant_row(&host_opts, &device, &report, "host noise");
+            push_variant(&mut rows, &mut variants_failed, row);
         }
         if args.torch && torch_missing.is_none() {
             // A failed reference loses neither latplan's rows nor the other presets.
@@ -206,6 +232,9 @@ pub fn bench_train(args: &BenchTrainArgs) -> anyhow::Result<()> {
             args.check_tolerance,
             check_failed.join(", ")
         );
+    }
+    if !variants_failed.is_empty() {
+        bail!("timing failed for {}", variants_failed.join("; "));
     }
     if !torch_failed.is_empty() {
         bail!(
@@ -251,6 +280,25 @@ fn check(
         }
     }
     Ok(ok)
+}
+
+/// Keeps a variant's row, or prints why it failed and notes it: one failed
+/// variant loses neither the other rows nor the other presets.
+fn push_variant(rows: &mut Vec<Row>, failed: &mut Vec<String>, row: anyhow::Result<Row>) {
+    match row {
+        Ok(row) => rows.push(row),
+        Err(e) => {
+            println!("{e:#}");
+            failed.push(format!("{e:#}"));
+        }
+    }
+}
+
+fn conv_grads_name(m: ConvGrads) -> &'static str {
+    match m {
+        ConvGrads::Conv => "conv",
+        ConvGrads::Cudnn => "cudnn",
+    }
 }
 
 /// Times `opts` once more as a variant (`what`) of the default run `base`;

@@ -1,21 +1,26 @@
 //! Stride-1 2-D convolutions of the convolutional presets (Latplan JAIR-22
-//! §2.2: 5×5 "same" convolutions and transposed convolutions), every pass of
-//! them, forward and backward, as candle's `conv2d` (im2col + one GEMM, on the
-//! CPU and on CUDA, where cuBLAS does the product).
+//! §2.2: 5×5 "same" convolutions and transposed convolutions), every forward
+//! pass as candle's `conv2d` (im2col + one GEMM on the CPU and on CUDA, where
+//! cuBLAS does the product, or cuDNN with the `cudnn` feature).
 //!
 //! candle's own autograd of `conv2d` computes the input gradient with
 //! `conv_transpose2d`, a naive CUDA kernel, and `conv_transpose2d` is itself
 //! that kernel. Here a transposed convolution is a convolution with the
 //! rotated kernel, its channels swapped and padding `k − 1 − padding`, and the
 //! gradients are left to [`Route`]: a zero-valued custom op added to the
-//! output, whose backward gives the input gradient as the convolution of the
-//! output gradient with the rotated, swapped kernel, and the kernel gradient as
-//! the convolution of the input (batch and channels swapped) with the output
-//! gradient (likewise), as candle does for the kernel.
+//! output, whose backward computes them as [`ConvGrads`] says: on CUDA with
+//! the `cudnn` feature by cuDNN's own backward passes (src/model/cudnn_conv.rs),
+//! elsewhere by `conv2d` too: the input gradient as the convolution of the
+//! output gradient with the rotated, swapped kernel, and the kernel gradient
+//! as the convolution of the input (batch and channels swapped) with the
+//! output gradient (likewise), as candle does for the kernel.
 //!
 //! (Sessions 1–8 built the im2col columns from k² shifted views with candle
 //! tensor ops: on an H200 that made a `conv` training step 598 ms against
-//! PyTorch's 40, slower than candle's own 350.)
+//! PyTorch's 40, slower than candle's own 350. `conv2d` in every pass: 474 ms;
+//! with cuDNN's forward: 421 ms, 298 of them in the backward pass, where the
+//! kernel gradient's convolution has an image-sized kernel. cuDNN's backward
+//! passes, session 10: 214 ms, backward 94.)
 //!
 //! The layers load the same parameters (names and shapes) as candle_nn's
 //! `Conv2d` (`weight [out, in, k, k]`, `bias [out]`) and `ConvTranspose2d`
@@ -112,6 +117,10 @@ impl CustomOp2 for Route {
         grad: &Tensor,
     ) -> Result<(Option<Tensor>, Option<Tensor>)> {
         let k = w.dim(2)?;
+        let method = conv_grads_for(x.device());
+        if method == ConvGrads::Cudnn {
+            return cudnn_grads(x, w, grad, k, self.pad);
+        }
         // dx = g ⋆ rot(w)ᵀ with padding k − 1 − pad (the adjoint).
         let dx = if x.track_op() {
             let adjoint = rotate_swap(&w.detach())?; // [in, out, k, k]
@@ -119,74 +128,84 @@ impl CustomOp2 for Route {
         } else {
             None
         };
-        let dw = match kernel_grad_method() {
-            KernelGrad::Conv => kernel_grad_by_conv(x, grad, self.pad)?,
-            KernelGrad::Columns => kernel_grad_by_columns(x, grad, k, self.pad)?,
-        };
-        Ok((dx, Some(dw)))
+        Ok((dx, Some(kernel_grad_by_conv(x, grad, self.pad)?)))
     }
 }
 
-/// How [`Route`] computes a kernel gradient
-/// `dw[o, i, a, b] = Σ_{n, y, x} g[n, o, y, x] · x_pad[n, i, y + a, x + b]`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum KernelGrad {
-    /// One `conv2d` of `xᵀ` (batch as channels) with `gᵀ` as the kernel: a
-    /// k×k output from an image-sized kernel (what training uses; measured).
-    #[default]
-    Conv,
-    /// The k² shifted windows of the input as columns, made by one `conv2d`
-    /// with one-hot k×k kernels, then one batched matrix product with the
-    /// output gradient. The same numbers; meant for cuDNN, where the first
-    /// form is slow (not yet timed on a GPU: `bench-train --kernel-grad-columns-too`).
-    Columns,
-}
-
-/// The process-wide [`KernelGrad`]: true for `Columns`.
-static KERNEL_GRAD_BY_COLUMNS: std::sync::atomic::AtomicBool =
-    std::sync::atomic::AtomicBool::new(false);
-
-/// Chooses how every convolution computes its kernel gradient from now on.
-pub fn set_kernel_grad_method(method: KernelGrad) {
-    KERNEL_GRAD_BY_COLUMNS.store(
-        method == KernelGrad::Columns,
-        std::sync::atomic::Ordering::Relaxed,
-    );
-}
-
-/// The current [`KernelGrad`].
-pub fn kernel_grad_method() -> KernelGrad {
-    if KERNEL_GRAD_BY_COLUMNS.load(std::sync::atomic::Ordering::Relaxed) {
-        KernelGrad::Columns
+/// Both gradients from cuDNN's backward passes (src/model/cudnn_conv.rs).
+#[cfg(feature = "cudnn")]
+fn cudnn_grads(
+    x: &Tensor,
+    w: &Tensor,
+    grad: &Tensor,
+    k: usize,
+    pad: usize,
+) -> Result<(Option<Tensor>, Option<Tensor>)> {
+    use super::cudnn_conv;
+    let dx = if x.track_op() {
+        Some(cudnn_conv::input_grad(grad, w, x.shape(), pad)?)
     } else {
-        KernelGrad::Conv
+        None
+    };
+    Ok((dx, Some(cudnn_conv::kernel_grad(x, grad, k, pad)?)))
+}
+
+#[cfg(not(feature = "cudnn"))]
+fn cudnn_grads(
+    _: &Tensor,
+    _: &Tensor,
+    _: &Tensor,
+    _: usize,
+    _: usize,
+) -> Result<(Option<Tensor>, Option<Tensor>)> {
+    candle_core::bail!(
+        "convolution gradients by cuDNN: this binary was built without the `cudnn` feature"
+    )
+}
+
+/// How [`Route`] computes a convolution's gradients, the kernel's being
+/// `dw[o, i, a, b] = Σ_{n, y, x} g[n, o, y, x] · x_pad[n, i, y + a, x + b]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConvGrads {
+    /// Both by candle's `conv2d`: the input gradient as the adjoint
+    /// convolution, the kernel gradient as one convolution of `xᵀ` (batch as
+    /// channels) with `gᵀ`, a k×k output from an image-sized kernel. The
+    /// default except on CUDA with cuDNN.
+    Conv,
+    /// cuDNN's backward-data and backward-filter passes (needs the `cudnn`
+    /// feature and CUDA tensors); the default there.
+    Cudnn,
+}
+
+thread_local! {
+    /// The method chosen by [`set_conv_grads`] on this thread (backward passes
+    /// run on the thread that calls them), `None` for each device's default.
+    static CONV_GRADS: std::cell::Cell<Option<ConvGrads>> = const { std::cell::Cell::new(None) };
+}
+
+/// Chooses how every convolution whose backward pass runs on this thread
+/// computes its gradients from now on; `None` restores each device's default
+/// ([`conv_grads_for`]).
+pub fn set_conv_grads(method: Option<ConvGrads>) {
+    CONV_GRADS.with(|m| m.set(method));
+}
+
+/// The method used for tensors on `device`: the one set by [`set_conv_grads`],
+/// else cuDNN on CUDA when built with it, else [`ConvGrads::Conv`].
+pub fn conv_grads_for(device: &candle_core::Device) -> ConvGrads {
+    match CONV_GRADS.with(|m| m.get()) {
+        Some(m) => m,
+        None if cfg!(feature = "cudnn") && device.is_cuda() => ConvGrads::Cudnn,
+        None => ConvGrads::Conv,
     }
 }
 
-/// [`KernelGrad::Conv`]: the batch is the channel axis of a convolution of
+/// [`ConvGrads::Conv`]'s kernel gradient: the batch is the channel axis of a convolution of
 /// `xᵀ` with `gᵀ`. `x`: `[n, in, h, w]`, `g`: `[n, out, oh, ow]` -> `[out, in, k, k]`.
 fn kernel_grad_by_conv(x: &Tensor, g: &Tensor, pad: usize) -> Result<Tensor> {
     correlate_detached(&x.transpose(0, 1)?, &g.transpose(0, 1)?, pad)?
         .transpose(0, 1)?
         .contiguous()
-}
-
-/// [`KernelGrad::Columns`]. `x`: `[n, in, h, w]`, `g`: `[n, out, oh, ow]` -> `[out, in, k, k]`.
-fn kernel_grad_by_columns(x: &Tensor, g: &Tensor, k: usize, pad: usize) -> Result<Tensor> {
-    let (n, inputs, h, w) = x.dims4()?;
-    let (_, outputs, oh, ow) = g.dims4()?;
-    // One-hot kernels: output channel a·k + b copies the input at offset (a, b).
-    let mut one_hot = vec![0f32; k * k * k * k];
-    for ab in 0..k * k {
-        one_hot[ab * k * k + ab] = 1.0;
-    }
-    let one_hot = Tensor::from_vec(one_hot, (k * k, 1, k, k), x.device())?;
-    let columns = correlate_detached(&x.reshape((n * inputs, 1, h, w))?, &one_hot, pad)? // [n·in, k², oh, ow]
-        .reshape((n, inputs * k * k, oh * ow))?;
-    let g = g.detach().contiguous()?.reshape((n, outputs, oh * ow))?;
-    g.matmul(&columns.transpose(1, 2)?)? // [n, out, in·k²]
-        .sum(0)?
-        .reshape((outputs, inputs, k, k))
 }
 
 /// `x ⋆ w` (padding `pad`, stride 1) with the gradients of [`Route`].

@@ -159,45 +159,20 @@ fn mismatched_shapes_are_errors() {
     );
 }
 
-/// Both ways of computing the kernel gradient give the same numbers, for a
-/// convolution and a transposed convolution.
+/// Asking for cuDNN's gradients of CPU tensors is an error that says why,
+/// with or without the `cudnn` feature.
 #[test]
-fn kernel_gradient_by_columns_matches_by_conv() {
-    let _guard = KERNEL_GRAD_LOCK.lock().unwrap();
-    for transposed in [false, true] {
-        let x = Var::from_tensor(&random(&[3, 2, 7, 6], 11)).unwrap();
-        let wdims = if transposed {
-            [2, 4, 5, 5]
-        } else {
-            [4, 2, 5, 5]
-        };
-        let w = Var::from_tensor(&random(&wdims, 12)).unwrap();
-        let grads = |method| {
-            set_kernel_grad_method(method);
-            let y = if transposed {
-                ConvTranspose2d::new(w.as_tensor().clone(), None, 2)
-                    .unwrap()
-                    .forward(x.as_tensor())
-            } else {
-                Conv2d::new(w.as_tensor().clone(), None, 2)
-                    .unwrap()
-                    .forward(x.as_tensor())
-            }
-            .unwrap();
-            let r = random(y.dims(), 13);
-            let g = (&y * &r).unwrap().sum_all().unwrap().backward().unwrap();
-            (
-                g.get(w.as_tensor()).unwrap().clone(),
-                g.get(x.as_tensor()).unwrap().clone(),
-            )
-        };
-        let (w_conv, x_conv) = grads(KernelGrad::Conv);
-        let (w_cols, x_cols) = grads(KernelGrad::Columns);
-        set_kernel_grad_method(KernelGrad::Conv);
-        assert!(rel_err(&w_cols, &w_conv) < 1e-5, "transposed={transposed}");
-        assert_eq!(rel_err(&x_cols, &x_conv), 0.0);
-    }
+fn cudnn_gradients_of_cpu_tensors_are_an_error() {
+    let x = Var::from_tensor(&random(&[2, 1, 5, 5], 21)).unwrap();
+    let w = Var::from_tensor(&random(&[3, 1, 3, 3], 22)).unwrap();
+    let y = Conv2d::new(w.as_tensor().clone(), None, 1)
+        .unwrap()
+        .forward(x.as_tensor())
+        .unwrap();
+    set_conv_grads(Some(ConvGrads::Cudnn));
+    let err = y.sum_all().unwrap().backward();
+    set_conv_grads(None);
+    let msg = err.expect_err("cuDNN on the CPU").to_string();
+    assert!(msg.contains("cudnn") || msg.contains("cuDNN"), "{msg}");
+    assert_eq!(conv_grads_for(&Device::Cpu), ConvGrads::Conv);
 }
-
-/// The kernel-gradient method is process-wide; tests that set it take this.
-static KERNEL_GRAD_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());

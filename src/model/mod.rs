@@ -9,6 +9,8 @@
 pub mod config;
 pub mod conv;
 pub mod csae;
+#[cfg(feature = "cudnn")]
+pub mod cudnn_conv;
 pub mod data;
 pub mod estimator;
 pub mod infer;
