@@ -256,7 +256,9 @@ fn check(
     let c = speed::check_against_cpu(opts, device)
         .with_context(|| format!("checking the preset {name} against the CPU"))?;
     let (worst_var, worst_err) = c.worst_grad();
-    let ok = c.loss_err <= args.check_tolerance && worst_err <= args.check_tolerance;
+    let ok = c.loss_err <= args.check_tolerance
+        && worst_err <= args.check_tolerance
+        && c.statistics.1 <= args.check_tolerance;
     println!(
         "check {name} on {} against the cpu: losses rel. error {:.2e}, worst gradient rel. error {:.2e} ({}) over {} variables: {}",
         device_name(device),
@@ -265,6 +267,10 @@ fn check(
         worst_var,
         c.grads.len(),
         if ok { "ok" } else { "FAILED" }
+    );
+    println!(
+        "  batch-norm running statistics after the step: worst rel. error {:.2e} ({})",
+        c.statistics.1, c.statistics.0
     );
     println!(
         "  for scale: on the cpu alone, pixels perturbed by a relative {:.0e} move the gradients by up to {:.2e} ({})",

@@ -9,7 +9,7 @@
 //! rotated kernel, its channels swapped and padding `k − 1 − padding`, and the
 //! gradients are left to [`Route`]: a zero-valued custom op added to the
 //! output, whose backward computes them as [`ConvGrads`] says: on CUDA with
-//! the `cudnn` feature by cuDNN's own backward passes (src/model/cudnn_conv.rs),
+//! the `cudnn` feature by cuDNN's own backward passes (src/model/cudnn.rs),
 //! elsewhere by `conv2d` too: the input gradient as the convolution of the
 //! output gradient with the rotated, swapped kernel, and the kernel gradient
 //! as the convolution of the input (batch and channels swapped) with the
@@ -132,7 +132,7 @@ impl CustomOp2 for Route {
     }
 }
 
-/// Both gradients from cuDNN's backward passes (src/model/cudnn_conv.rs).
+/// Both gradients from cuDNN's backward passes (src/model/cudnn.rs).
 #[cfg(feature = "cudnn")]
 fn cudnn_grads(
     x: &Tensor,
@@ -141,13 +141,13 @@ fn cudnn_grads(
     k: usize,
     pad: usize,
 ) -> Result<(Option<Tensor>, Option<Tensor>)> {
-    use super::cudnn_conv;
+    use super::cudnn;
     let dx = if x.track_op() {
-        Some(cudnn_conv::input_grad(grad, w, x.shape(), pad)?)
+        Some(cudnn::input_grad(grad, w, x.shape(), pad)?)
     } else {
         None
     };
-    Ok((dx, Some(cudnn_conv::kernel_grad(x, grad, k, pad)?)))
+    Ok((dx, Some(cudnn::kernel_grad(x, grad, k, pad)?)))
 }
 
 #[cfg(not(feature = "cudnn"))]

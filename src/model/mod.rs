@@ -10,7 +10,7 @@ pub mod config;
 pub mod conv;
 pub mod csae;
 #[cfg(feature = "cudnn")]
-pub mod cudnn_conv;
+pub mod cudnn;
 pub mod data;
 pub mod estimator;
 pub mod infer;

@@ -71,10 +71,32 @@ pub fn bn(features: usize, vb: VarBuilder) -> Result<BatchNorm> {
     batch_norm(features, BatchNormConfig::default(), vb)
 }
 
+/// [`bn`] for the encoders and decoders: candle_nn's batch norm, except in
+/// training on CUDA with the `cudnn` feature, where cuDNN's fused passes do the
+/// same (src/model/cudnn.rs; the same parameters and running statistics).
+pub struct Norm(BatchNorm);
+
+impl Norm {
+    /// A batch norm over `features` channels (of `[n, c, h, w]`) or features (of `[n, f]`).
+    pub fn new(features: usize, vb: VarBuilder) -> Result<Self> {
+        Ok(Norm(bn(features, vb)?))
+    }
+}
+
+impl ModuleT for Norm {
+    fn forward_t(&self, x: &Tensor, train: bool) -> Result<Tensor> {
+        #[cfg(feature = "cudnn")]
+        if train && x.device().is_cuda() {
+            return super::cudnn::batch_norm_train(&self.0, x);
+        }
+        self.0.forward_t(x, train)
+    }
+}
+
 /// Dense (no bias) → ReLU → batch norm → dropout: the hidden block of every MLP here.
 pub struct DenseBlock {
     fc: Linear,
-    bn: BatchNorm,
+    bn: Norm,
     dropout: f32,
 }
 
@@ -83,7 +105,7 @@ impl DenseBlock {
     pub fn new(inputs: usize, outputs: usize, dropout: f32, vb: VarBuilder) -> Result<Self> {
         Ok(DenseBlock {
             fc: linear_no_bias(inputs, outputs, vb.pp("fc"))?,
-            bn: bn(outputs, vb.pp("bn"))?,
+            bn: Norm::new(outputs, vb.pp("bn"))?,
             dropout,
         })
     }
@@ -111,11 +133,11 @@ pub enum Encoder {
         /// First convolution.
         conv1: Conv2d,
         /// Its batch norm.
-        bn1: BatchNorm,
+        bn1: Norm,
         /// Second convolution.
         conv2: Conv2d,
         /// Its batch norm.
-        bn2: BatchNorm,
+        bn2: Norm,
         /// Final layer (with bias).
         logits: Linear,
     },
@@ -137,9 +159,9 @@ impl Encoder {
                 let same = kernel / 2;
                 Ok(Encoder::Conv {
                     conv1: conv2d(s.channels, channels, kernel, same, false, vb.pp("conv1"))?,
-                    bn1: bn(channels, vb.pp("bn1"))?,
+                    bn1: Norm::new(channels, vb.pp("bn1"))?,
                     conv2: conv2d(channels, channels, kernel, same, false, vb.pp("conv2"))?,
-                    bn2: bn(channels, vb.pp("bn2"))?,
+                    bn2: Norm::new(channels, vb.pp("bn2"))?,
                     logits: linear(channels * s.height * s.width, cfg.bits, vb.pp("logits"))?,
                 })
             }
@@ -188,7 +210,7 @@ pub enum Decoder {
     /// Batch norm on the bits, mirrored dense blocks, dense to the pixels.
     Mlp {
         /// Batch norm of the input bits.
-        input_bn: BatchNorm,
+        input_bn: Norm,
         /// Hidden blocks.
         blocks: Vec<DenseBlock>,
         /// Final layer (with bias) to the pixels.
@@ -197,15 +219,15 @@ pub enum Decoder {
     /// Latplan's: batch norm, dense to a feature map, two transposed convolutions.
     Conv {
         /// Batch norm of the input bits.
-        input_bn: BatchNorm,
+        input_bn: Norm,
         /// Dense layer to `channels × height × width`.
         dense: Linear,
         /// Its batch norm.
-        bn0: BatchNorm,
+        bn0: Norm,
         /// First transposed convolution (ReLU, no bias).
         deconv1: ConvTranspose2d,
         /// Its batch norm.
-        bn1: BatchNorm,
+        bn1: Norm,
         /// Last transposed convolution to the image channels (linear, bias).
         deconv2: ConvTranspose2d,
     },
@@ -215,7 +237,7 @@ impl Decoder {
     /// The decoder of `cfg`.
     pub fn new(cfg: &ModelConfig, vb: VarBuilder) -> Result<Self> {
         let s = cfg.shape;
-        let input_bn = bn(cfg.bits, vb.pp("input_bn"))?;
+        let input_bn = Norm::new(cfg.bits, vb.pp("input_bn"))?;
         match &cfg.arch {
             Arch::Mlp { hidden } => {
                 let (blocks, width) = dense_stack(cfg.bits, hidden.iter().rev(), cfg.dropout, &vb)?;
@@ -231,7 +253,7 @@ impl Decoder {
                 Ok(Decoder::Conv {
                     input_bn,
                     dense: linear(cfg.bits, flat, vb.pp("dense"))?,
-                    bn0: bn(flat, vb.pp("bn0"))?,
+                    bn0: Norm::new(flat, vb.pp("bn0"))?,
                     deconv1: conv_transpose2d(
                         channels,
                         channels,
@@ -240,7 +262,7 @@ impl Decoder {
                         false,
                         vb.pp("deconv1"),
                     )?,
-                    bn1: bn(channels, vb.pp("bn1"))?,
+                    bn1: Norm::new(channels, vb.pp("bn1"))?,
                     deconv2: conv_transpose2d(
                         channels,
                         s.channels,

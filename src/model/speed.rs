@@ -249,6 +249,9 @@ pub struct CheckReport {
     /// [`SENSITIVITY_PERTURBATION`]: the variable whose gradient moved most and
     /// by how much (same measure as in `grads`).
     pub cpu_sensitivity: (String, f64),
+    /// The batch norms' running statistics after the step: the one furthest
+    /// from the CPU's and its error `max |d − c| / max |c|`.
+    pub statistics: (String, f64),
 }
 
 impl CheckReport {
@@ -310,6 +313,7 @@ pub fn check_against_cpu(opts: &SpeedOptions, device: &Device) -> anyhow::Result
     let cpu_pass = cpu.gradients(&cpu_batch, &mut noise(), tau)?;
     let dev_pass = dev.gradients(&dev_batch, &mut noise(), tau)?;
     let (loss_err, grads) = compare(&cpu, &cpu_pass, &dev, &dev_pass)?;
+    let statistics = compare_statistics(&cpu, &dev)?;
     let mut r = rng(opts.seed, STREAM_PERTURBATION);
     let mut perturb = |t: &Tensor| -> anyhow::Result<Tensor> {
         let e = SENSITIVITY_PERTURBATION;
@@ -330,7 +334,29 @@ pub fn check_against_cpu(opts: &SpeedOptions, device: &Device) -> anyhow::Result
         loss_err,
         grads,
         cpu_sensitivity: worst(&sensitivity),
+        statistics,
     })
+}
+
+/// The running statistic of session `ds` furthest from session `cs`'s, and
+/// its relative error (`max |d − c| / max |c|`).
+fn compare_statistics(cs: &Session, ds: &Session) -> anyhow::Result<(String, f64)> {
+    let d_vars: std::collections::HashMap<_, _> = sorted_vars(&ds.varmap).into_iter().collect();
+    let mut errors = Vec::new();
+    for (name, var) in sorted_vars(&cs.varmap) {
+        let Some(d) = d_vars.get(&name).filter(|_| is_statistic(&name)) else {
+            continue;
+        };
+        let (diff, scale) = abs_err(d.as_tensor(), var.as_tensor())
+            .with_context(|| format!("comparing the running statistic {name}"))?;
+        errors.push((name, if scale == 0.0 { diff } else { diff / scale }));
+    }
+    // The largest; a non-finite error above all.
+    let key = |e: f64| if e.is_finite() { e } else { f64::INFINITY };
+    Ok(errors
+        .into_iter()
+        .max_by(|a, b| key(a.1).total_cmp(&key(b.1)))
+        .unwrap_or_default())
 }
 
 /// The losses' relative error and every trainable variable's gradient error
@@ -399,6 +425,12 @@ mod tests {
         assert_eq!(c.loss_err, 0.0);
         assert_eq!(c.worst_grad().1, 0.0);
         assert!(c.grads.len() > 10, "{} variables compared", c.grads.len());
+        assert!(
+            c.statistics.0.ends_with("running_var"),
+            "{:?}",
+            c.statistics
+        );
+        assert_eq!(c.statistics.1, 0.0);
         let (var, s) = &c.cpu_sensitivity;
         assert!(s.is_finite() && *s > 0.0 && *s < 1e-2, "{var}: {s}");
         let m = measure(&opts, &Device::Cpu).unwrap();
