@@ -24,6 +24,7 @@
 #   HOST_NOISE       1: also time the presets with host-drawn noise (default 1)
 #   CONV_GRADS_TOO   conv-gradient methods timed beside the default (default
 #                    conv; the cuDNN binary's default is cudnn)
+#   CANDLE_BN_TOO    1: also time candle_nn's batch norm where cuDNN's runs (default 1)
 #   PROFILE          1: also list the GPU time per kernel of a conv step (ncu)
 #   PACK             a .tgz that gets every log and run folder (no checkpoints)
 #                    after every step, for a machine that copies back few files
@@ -98,6 +99,7 @@ if [[ $BENCH -eq 1 ]]; then
 
   noise_flag=()
   [[ $HOST_NOISE == 1 ]] && noise_flag=(--host-noise-too)
+  [[ ${CANDLE_BN_TOO:-1} == 1 ]] && noise_flag+=(--candle-batch-norm-too)
   [[ -n ${CONV_GRADS_TOO-conv} ]] && noise_flag+=(--conv-grads-too "${CONV_GRADS_TOO-conv}")
   # 2. Speed: latplan beside PyTorch on the same card, in the same run (and
   #    latplan again with its noise drawn on the host, to time what that costs).

@@ -13,6 +13,7 @@ use serde::Serialize;
 use super::train::{DeviceArg, PresetArg};
 use crate::domain::Shape;
 use crate::model::conv::{conv_grads_for, set_conv_grads, ConvGrads};
+use crate::model::nets::{set_candle_batch_norm, uses_cudnn_batch_norm};
 use crate::model::speed::{self, SpeedOptions, SpeedReport};
 use crate::model::torch_ref::{self, TorchRun};
 use crate::model::workflow;
@@ -81,6 +82,10 @@ pub struct BenchTrainArgs {
     /// `cudnn` feature, else conv), comma-separated.
     #[arg(long, value_enum, value_delimiter = ',')]
     pub conv_grads_too: Vec<ConvGradsArg>,
+    /// Where batch norm trains through cuDNN (CUDA, the `cudnn` feature), also
+    /// time each preset with candle_nn's batch norm instead.
+    #[arg(long)]
+    pub candle_batch_norm_too: bool,
     /// Also write the rows as JSON to this file.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
@@ -202,6 +207,12 @@ pub fn bench_train(args: &BenchTrainArgs) -> anyhow::Result<()> {
             set_conv_grads(None);
             push_variant(&mut rows, &mut variants_failed, row);
         }
+        if args.candle_batch_norm_too && uses_cudnn_batch_norm(&device) {
+            set_candle_batch_norm(true);
+            let row = variant_row(&opts, &device, &report, "candle batch norm");
+            set_candle_batch_norm(false);
+            push_variant(&mut rows, &mut variants_failed, row);
+        }
         if args.host_noise_too && !device.is_cpu() {
             let host_opts = SpeedOptions {
                 host_noise: true,
@@ -256,9 +267,10 @@ fn check(
     let c = speed::check_against_cpu(opts, device)
         .with_context(|| format!("checking the preset {name} against the CPU"))?;
     let (worst_var, worst_err) = c.worst_grad();
+    let (worst_stat, stat_err) = c.worst_statistic();
     let ok = c.loss_err <= args.check_tolerance
         && worst_err <= args.check_tolerance
-        && c.statistics.1 <= args.check_tolerance;
+        && stat_err <= args.check_tolerance;
     println!(
         "check {name} on {} against the cpu: losses rel. error {:.2e}, worst gradient rel. error {:.2e} ({}) over {} variables: {}",
         device_name(device),
@@ -269,8 +281,7 @@ fn check(
         if ok { "ok" } else { "FAILED" }
     );
     println!(
-        "  batch-norm running statistics after the step: worst rel. error {:.2e} ({})",
-        c.statistics.1, c.statistics.0
+        "  batch-norm running statistics after the step: worst rel. error {stat_err:.2e} ({worst_stat})"
     );
     println!(
         "  for scale: on the cpu alone, pixels perturbed by a relative {:.0e} move the gradients by up to {:.2e} ({})",
@@ -282,6 +293,11 @@ fn check(
         for (var, err, diff, scale) in c.grads.iter().take(6) {
             println!(
                 "  {var}: error {err:.2e} (max |difference| {diff:.3e}, max |cpu gradient| {scale:.3e})"
+            );
+        }
+        for (var, err, diff, scale) in c.statistics.iter().take(6) {
+            println!(
+                "  {var}: error {err:.2e} (max |difference| {diff:.3e}, max |cpu value| {scale:.3e})"
             );
         }
     }

@@ -85,12 +85,30 @@ impl Norm {
 
 impl ModuleT for Norm {
     fn forward_t(&self, x: &Tensor, train: bool) -> Result<Tensor> {
-        #[cfg(feature = "cudnn")]
-        if train && x.device().is_cuda() {
+        if train && uses_cudnn_batch_norm(x.device()) {
+            #[cfg(feature = "cudnn")]
             return super::cudnn::batch_norm_train(&self.0, x);
         }
         self.0.forward_t(x, train)
     }
+}
+
+thread_local! {
+    /// Set by [`set_candle_batch_norm`] (for timing): candle_nn's batch norm
+    /// even where cuDNN's could run.
+    static CANDLE_BATCH_NORM: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// With `true`, every [`Norm`] trained on this thread uses candle_nn's batch
+/// norm, also on CUDA with cuDNN; `false` restores the default.
+pub fn set_candle_batch_norm(on: bool) {
+    CANDLE_BATCH_NORM.with(|c| c.set(on));
+}
+
+/// Whether a [`Norm`] trains through cuDNN on `device`: built with the
+/// `cudnn` feature, on CUDA, and not turned off by [`set_candle_batch_norm`].
+pub fn uses_cudnn_batch_norm(device: &candle_core::Device) -> bool {
+    cfg!(feature = "cudnn") && device.is_cuda() && !CANDLE_BATCH_NORM.with(|c| c.get())
 }
 
 /// Dense (no bias) → ReLU → batch norm → dropout: the hidden block of every MLP here.

@@ -130,16 +130,54 @@ fn device_uniform(shape: Shape, device: &Device) -> Result<Tensor> {
 
 /// An inverted-dropout mask from `device`'s own generator.
 fn device_dropout_mask(shape: Shape, p: f32, device: &Device) -> Result<Tensor> {
+    keep_mask(&Tensor::rand(0f32, 1f32, shape, device)?, p)
+}
+
+/// `[u ≥ p] / (1 − p)` for uniform `u`, by elementwise kernels only:
+/// `(1 − relu(sign(p − u))) / (1 − p)`, exact (`p − u` is zero only where
+/// `u = p`). candle's `u.ge(p)` broadcasts the scalar through its strided
+/// kernel (64-bit index arithmetic per element and dimension) and needs a cast
+/// after it: on an H200 most of the comparison time of a conv step.
+fn keep_mask(u: &Tensor, p: f32) -> Result<Tensor> {
     let keep = 1.0 / (1.0 - f64::from(p));
-    Tensor::rand(0f32, 1f32, shape, device)?
-        .ge(f64::from(p))?
-        .to_dtype(candle_core::DType::F32)?
-        .affine(keep, 0.0)
+    u.affine(-1.0, f64::from(p))?
+        .sign()?
+        .relu()?
+        .affine(-keep, keep)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The mask by elementwise kernels is candle's comparison, exactly, at
+    /// and around the threshold too.
+    #[test]
+    fn keep_mask_is_the_comparison() {
+        let p = 0.2f32;
+        let mut u = vec![
+            0.0,
+            p,
+            f32::from_bits(p.to_bits() - 1),
+            f32::from_bits(p.to_bits() + 1),
+            0.999_999_94,
+        ];
+        let mut r = crate::util::rng(5, 0);
+        u.extend((0..1000).map(|_| rand::Rng::random::<f32>(&mut r)));
+        let u = Tensor::new(u.as_slice(), &Device::Cpu).unwrap();
+        let expected = (u
+            .ge(f64::from(p))
+            .unwrap()
+            .to_dtype(candle_core::DType::F32)
+            .unwrap()
+            / (1.0 - f64::from(p)))
+        .unwrap()
+        .to_vec1::<f32>()
+        .unwrap();
+        let got = keep_mask(&u, p).unwrap().to_vec1::<f32>().unwrap();
+        assert_eq!(got, expected);
+        assert_eq!(&got[..4], &[0.0, 1.25, 0.0, 1.25]);
+    }
 
     #[test]
     fn same_seed_same_noise_and_ranges_hold() {
