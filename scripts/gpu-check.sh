@@ -25,7 +25,7 @@
 #   CONV_GRADS_TOO   conv-gradient methods timed beside the default (default
 #                    conv; the cuDNN binary's default is cudnn)
 #   CANDLE_BN_TOO    1: also time candle_nn's batch norm where cuDNN's runs (default 1)
-#   PROFILE          1: also list the GPU time per kernel of a conv step (ncu)
+#   PROFILE          1: also list the GPU time per kernel of conv steps (ncu)
 #   PACK             a .tgz that gets every log and run folder (no checkpoints)
 #                    after every step, for a machine that copies back few files
 #   EVAL_MAX_TIME    seconds of search per problem (default 20)
@@ -108,9 +108,9 @@ if [[ $BENCH -eq 1 ]]; then
     --threads 8 --json "$OUT/bench.json"
 fi
 
-# 3. Optional: where a conv step's GPU time goes, per kernel (Nsight Compute,
-#    one step at the bench's batch; every kernel is serialized, so only the
-#    shares mean anything).
+# 3. Optional: where a conv step's GPU time goes, per kernel (Nsight Compute
+#    over `bench-train --steps 1` at batch 400: 4 steps and 3 more forwards;
+#    every kernel is serialized, so only the shares mean anything).
 if [[ ${PROFILE:-0} == 1 ]]; then
   NCU=$(command -v ncu || ls /usr/local/cuda/bin/ncu 2>/dev/null || true)
   if [[ -n $NCU ]]; then
@@ -169,7 +169,7 @@ if [[ $BENCH -eq 1 ]]; then
 fi
 if [[ -f $OUT/profile-summary.log ]]; then
   echo
-  echo "=== GPU time per kernel (one conv step)"
+  echo "=== GPU time per kernel (bench-train --presets conv --steps 1)"
   head -n 16 "$OUT/profile-summary.log"
 fi
 if [[ $TRAIN -eq 1 ]]; then
