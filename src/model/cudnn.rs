@@ -248,7 +248,7 @@ pub fn input_grad(g: &Tensor, w: &Tensor, input: &Shape, pad: usize) -> Result<T
     )
 }
 
-/// A raw cuDNN handle on a device's stream, for the calls cudarc wraps not.
+/// A raw cuDNN handle on a device's stream, for the calls cudarc has no safe wrapper for.
 struct RawHandle(sys::cudnnHandle_t);
 
 impl Drop for RawHandle {
