@@ -154,3 +154,53 @@ fn bench_train_says_why_the_reference_is_skipped_and_rejects_bad_arguments() {
     ]);
     assert!(err.contains("--steps"), "{err}");
 }
+
+/// The timing variants: on the CPU, `--conv-grads-too conv` is the default
+/// (no second row), cuDNN's gradients fail with a reason after every other
+/// row is printed, and `--candle-batch-norm-too` adds nothing where cuDNN's
+/// batch norm does not run.
+#[test]
+fn bench_train_variants_keep_the_other_rows_and_say_why_one_fails() {
+    let sb = Sandbox::new();
+    let args = [
+        "bench-train",
+        "--presets",
+        "conv",
+        "--device",
+        "cpu",
+        "--image",
+        "8x8",
+        "--batch",
+        "2",
+        "--warmup",
+        "0",
+        "--steps",
+        "1",
+        "--candle-batch-norm-too",
+        "--conv-grads-too",
+    ];
+    let out = sb.ok(&[&args[..], &["conv"]].concat());
+    assert!(
+        out.contains("| conv | latplan (candle) | cpu | 2 |"),
+        "{out}"
+    );
+    assert!(!out.contains("conv grads by"), "{out}");
+    assert!(!out.contains("candle batch norm"), "{out}");
+    let out = sb.run(&[&args[..], &["conv,cudnn"]].concat());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("| conv | latplan (candle) | cpu | 2 |"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("timing the preset conv with conv grads by cudnn: "),
+        "{stdout}"
+    );
+    assert!(stderr.contains("latplan: timing failed for "), "{stderr}");
+    assert!(
+        stderr.contains("cuDNN") || stderr.contains("cudnn"),
+        "{stderr}"
+    );
+}
