@@ -9,7 +9,7 @@
 //! rotated kernel, its channels swapped and padding `k − 1 − padding`, and the
 //! gradients are left to [`Route`]: a zero-valued custom op added to the
 //! output, whose backward computes them as [`ConvGrads`] says: on CUDA with
-//! the `cudnn` feature by cuDNN's own backward passes (src/model/cudnn.rs),
+//! the `cudnn` feature by cuDNN's own backward passes (src/model/cudnn/),
 //! elsewhere by `conv2d` too: the input gradient as the convolution of the
 //! output gradient with the rotated, swapped kernel, and the kernel gradient
 //! as the convolution of the input (batch and channels swapped) with the
@@ -132,7 +132,7 @@ impl CustomOp2 for Route {
     }
 }
 
-/// Both gradients from cuDNN's backward passes (src/model/cudnn.rs).
+/// Both gradients from cuDNN's backward passes (src/model/cudnn/).
 #[cfg(feature = "cudnn")]
 fn cudnn_grads(
     x: &Tensor,

@@ -73,7 +73,7 @@ pub fn bn(features: usize, vb: VarBuilder) -> Result<BatchNorm> {
 
 /// [`bn`] for the encoders and decoders: candle_nn's batch norm, except in
 /// training on CUDA with the `cudnn` feature, where cuDNN's fused passes do the
-/// same (src/model/cudnn.rs; the same parameters and running statistics).
+/// same (src/model/cudnn/, the same parameters and running statistics).
 pub struct Norm(BatchNorm);
 
 impl Norm {
