@@ -25,6 +25,16 @@ fn script(sb: &Sandbox, name: &str, text: &str) -> String {
 
 /// One timed step of the tiny preset on 6×6 pictures, with the torch reference
 /// run by `python`.
+/// Runs `args`, asserts that it fails, and returns its stdout and stderr (a
+/// failed run here still prints the rows it has).
+fn failing(sb: &Sandbox, args: &[&str]) -> (String, String) {
+    let out = sb.run(args);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!out.status.success(), "{stdout}");
+    (stdout, stderr)
+}
+
 fn tiny_step_with_reference(python: &str) -> Vec<&str> {
     vec![
         "bench-train",
@@ -124,10 +134,7 @@ fn bench_train_says_why_the_reference_is_skipped_and_rejects_bad_arguments() {
         "brokenpython",
         "#!/bin/sh\nif [ \"$1\" = -c ]; then exit 0; fi\necho boom >&2; exit 3\n",
     );
-    let out = sb.run(&tiny_step_with_reference(&broken));
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success(), "{stdout}");
+    let (stdout, stderr) = failing(&sb, &tiny_step_with_reference(&broken));
     assert!(
         stdout.contains("| tiny | latplan (candle) | cpu | 2 |"),
         "{stdout}"
@@ -186,10 +193,7 @@ fn bench_train_variants_keep_the_other_rows_and_say_why_one_fails() {
     );
     assert!(!out.contains("conv grads by"), "{out}");
     assert!(!out.contains("candle batch norm"), "{out}");
-    let out = sb.run(&[&args[..], &["conv,cudnn"]].concat());
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success(), "{stdout}");
+    let (stdout, stderr) = failing(&sb, &[&args[..], &["conv,cudnn"]].concat());
     assert!(
         stdout.contains("| conv | latplan (candle) | cpu | 2 |"),
         "{stdout}"
