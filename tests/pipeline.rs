@@ -110,32 +110,38 @@ fn pictures_in_plans_out_and_every_stage_agrees() {
             assert!(String::from_utf8_lossy(&out.stderr).contains("no plan found"));
         }
     }
-    // The default search enters only round-trip fixed points; it says how many
-    // states it tested and dropped, and as it only removes transitions, its
-    // optimal plan is never shorter than the unfiltered one.
+    // The default search enters only round-trip fixed points and takes only
+    // the actions whose picture precondition the state's picture meets; it
+    // says how many states it tested and dropped and how many actions it
+    // denied. As each filter only removes transitions, its optimal plan is
+    // never shorter than a weaker filter's.
     let filter = &s["filter"];
+    assert_eq!(filter["kind"], "pictures", "{s}");
     assert!(
-        filter["rejected"].as_u64().unwrap() <= filter["tested"].as_u64().unwrap(),
+        filter["rejected"].as_u64().unwrap() <= filter["tested"].as_u64().unwrap()
+            && filter["denied"].is_u64(),
         "{s}"
     );
-    sb.run(&[
-        "plan",
-        "--model",
-        "run",
-        "--init",
-        init,
-        "--goal",
-        goal,
-        "--out",
-        "plan-none",
-        "--filter",
-        "none",
-    ]);
-    let none = json(&sb, "plan-none/summary.json");
+    assert!(sb.path("run/pictures.safetensors").is_file());
+    let plan_with = |out: &str, filter: &str| {
+        sb.run(&[
+            "plan", "--model", "run", "--init", init, "--goal", goal, "--out", out, "--filter",
+            filter,
+        ]);
+        json(&sb, &format!("{out}/summary.json"))
+    };
+    let none = plan_with("plan-none", "none");
     assert!(none["filter"].is_null(), "{none}");
+    let round_trip = plan_with("plan-round-trip", "round-trip");
+    assert_eq!(round_trip["filter"]["kind"], "round-trip", "{round_trip}");
+    assert_eq!(round_trip["filter"]["denied"], 0, "{round_trip}");
     let unfiltered = none["length"].as_u64().map(|n| n as usize);
-    if let (Some(a), Some(b)) = (s["length"].as_u64(), unfiltered) {
-        assert!(a >= b as u64, "round trip {a} < unfiltered {b}");
+    let lengths = [&s, &round_trip, &none].map(|s| s["length"].as_u64());
+    if let [Some(a), Some(b), Some(c)] = lengths {
+        assert!(
+            a >= b && b >= c,
+            "pictures {a}, round trip {b}, unfiltered {c}"
+        );
     }
     // The exported PDDL is a planning task on its own: A* in the learned model
     // finds the same length with any admissible heuristic, and so does Fast Downward.
@@ -169,6 +175,29 @@ fn pictures_in_plans_out_and_every_stage_agrees() {
     }
     evaluation_is_consistent(&sb);
     bad_inputs(&sb);
+    extracted_before_pictures(&sb, init, goal);
+}
+
+/// A run extracted before picture preconditions existed (no
+/// `pictures.safetensors`) plans with the round trip alone; asking for the
+/// pictures says what is missing and how to make it.
+fn extracted_before_pictures(sb: &Sandbox, init: &str, goal: &str) {
+    std::fs::create_dir(sb.path("old")).unwrap();
+    for entry in std::fs::read_dir(sb.path("run")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.file_name().unwrap() != "pictures.safetensors" {
+            std::fs::copy(&path, sb.path("old").join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    let plan = ["plan", "--model", "old", "--init", init, "--goal", goal];
+    sb.run(&[&plan[..], &["--out", "plan-old"]].concat());
+    let s = json(sb, "plan-old/summary.json");
+    assert_eq!(s["filter"]["kind"], "round-trip", "{s}");
+    let err = sb.fails(&[&plan[..], &["--out", "x", "--filter", "pictures"]].concat());
+    assert!(
+        err.contains("pictures.safetensors") && err.contains("latplan export"),
+        "{err}"
+    );
 }
 
 /// `plan --filter none` with the built-in planner, with a command (our own

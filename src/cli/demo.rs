@@ -16,7 +16,7 @@ use crate::model::workflow::device;
 use crate::model::workflow::TrainOptions;
 use crate::pipeline::external::Planner;
 use crate::pipeline::output::write_run;
-use crate::pipeline::session::{Filter, Session};
+use crate::pipeline::session::Session;
 use crate::search::{HeuristicKind, Limits, SearchConfig, Strategy};
 
 /// `latplan demo`.
@@ -134,7 +134,12 @@ fn plan_first(
             ..Limits::default()
         },
     };
-    let solved = session.solve(&init, &goal, &search, &Planner::Builtin(Filter::RoundTrip))?;
+    let solved = session.solve(
+        &init,
+        &goal,
+        &search,
+        &Planner::Builtin(session.default_filter()),
+    )?;
     let summary = write_run(
         out,
         &session,

@@ -45,6 +45,10 @@ pub struct ExportArgs {
 /// Which latent states the built-in planner expands (`Filter`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum FilterArg {
+    /// The round trip, and from each state only the actions whose picture
+    /// precondition (the pixels the action always saw one way in the
+    /// training pairs) the state's decoded picture meets.
+    Pictures,
     /// Only states the network maps back to themselves, encode(decode(z)) = z:
     /// a state no picture shows is closed as a dead end.
     RoundTrip,
@@ -55,6 +59,7 @@ pub enum FilterArg {
 impl From<FilterArg> for Filter {
     fn from(f: FilterArg) -> Self {
         match f {
+            FilterArg::Pictures => Filter::Pictures,
             FilterArg::RoundTrip => Filter::RoundTrip,
             FilterArg::None => Filter::None,
         }
@@ -70,16 +75,20 @@ pub struct PlannerArgs {
     /// order (the IPC convention); it must write the plan file.
     #[arg(long, default_value = "builtin", value_name = "PLANNER")]
     pub planner: String,
-    /// Which latent states the built-in planner expands [default: round-trip].
-    /// External planners search the exported PDDL as it is (`none`).
+    /// Which latent states and actions the built-in planner expands [default:
+    /// pictures, or round-trip for a run extracted without picture
+    /// preconditions]. External planners search the exported PDDL as it is
+    /// (`none`).
     #[arg(long, value_enum)]
     pub filter: Option<FilterArg>,
 }
 
 impl PlannerArgs {
-    /// The planner these options name.
-    pub fn planner(&self) -> anyhow::Result<Planner> {
-        let filter = self.filter.map_or(Filter::RoundTrip, Filter::from);
+    /// The planner these options name for `session`'s run.
+    pub fn planner(&self, session: &Session) -> anyhow::Result<Planner> {
+        let filter = self
+            .filter
+            .map_or_else(|| session.default_filter(), Filter::from);
         let planner = Planner::parse(&self.planner, filter)?;
         match self.filter {
             Some(f) if f != FilterArg::None && !matches!(planner, Planner::Builtin(_)) => {
@@ -186,7 +195,7 @@ pub fn plan(args: &PlanArgs) -> anyhow::Result<()> {
     let goal = session
         .read_picture(&args.goal)
         .with_context(|| "--goal".to_string())?;
-    let planner = args.planner.planner()?;
+    let planner = args.planner.planner(&session)?;
     let solved = session.solve(&init, &goal, &args.search.config(None)?, &planner)?;
     let summary = write_run(&args.out, &session, &init, &goal, &solved, None)?;
     let s = &solved.stats;
@@ -201,8 +210,15 @@ pub fn plan(args: &PlanArgs) -> anyhow::Result<()> {
     );
     if let Some(f) = &summary.filter {
         println!(
-            "filter {}: refused {} of the {} latent states it was to expand",
-            f.kind, f.rejected, f.tested
+            "filter {}: refused {} of the {} latent states it was to expand{}",
+            f.kind,
+            f.rejected,
+            f.tested,
+            if f.kind == Filter::Pictures.name() {
+                format!("; denied {} applicable actions by their pictures", f.denied)
+            } else {
+                String::new()
+            }
         );
     }
     match &summary.length {
@@ -265,7 +281,7 @@ pub fn eval(args: &EvalArgs) -> anyhow::Result<()> {
         search: args.search.config(Some(60.0))?,
         noise: args.noise,
         seed: args.seed,
-        planner: args.planner.planner()?,
+        planner: args.planner.planner(&session)?,
     };
     if !(0.0..=1.0).contains(&args.noise) {
         anyhow::bail!("--noise must be between 0 and 1, not {}", args.noise);

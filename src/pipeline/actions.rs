@@ -10,6 +10,7 @@ use anyhow::{bail, Context};
 use serde::{Deserialize, Serialize};
 
 use super::extract::{compile, preconditions_from_data, CompiledAction, LearnedAction};
+use super::pictures::{PicturePreconditions, PICTURES};
 use crate::data::Dataset;
 use crate::domain::Image;
 use crate::model::Model;
@@ -48,7 +49,7 @@ pub struct SavedAction {
 }
 
 /// The extracted action model.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ActionModel {
     /// Latent bits.
     pub bits: usize,
@@ -66,6 +67,10 @@ pub struct ActionModel {
     pub unreproduced: usize,
     /// The STRIPS actions (after splitting flips).
     pub actions: Vec<SavedAction>,
+    /// The labels' picture preconditions, saved beside as [`PICTURES`]
+    /// (`None` for runs extracted before session 11).
+    #[serde(skip)]
+    pub pictures: Option<PicturePreconditions>,
 }
 
 /// How well an action model explains encoded transitions ([`ActionModel::coverage`]).
@@ -119,7 +124,7 @@ pub fn extract(model: &Model, data: &Dataset) -> anyhow::Result<ActionModel> {
     let z1 = model.encode(&suc)?;
     let labels = model.action_of(&z0, &z1)?;
     let predicted = model.apply(&z0, &labels)?;
-    let (by_label, unreproduced) = pre_states_by_label(&z0, &z1, &labels, &predicted);
+    let (by_label, unreproduced) = pre_states_by_label(&z1, &labels, &predicted);
     let used: Vec<usize> = by_label.keys().copied().collect();
     let f = model.bits();
     let apply_zero = model.apply(&vec![vec![0u8; f]; used.len()], &used)?;
@@ -144,17 +149,20 @@ pub fn extract(model: &Model, data: &Dataset) -> anyhow::Result<ActionModel> {
     };
     let mut counts = BTreeMap::new();
     let mut learned = Vec::with_capacity(groups.len());
+    let mut members_by_label = Vec::with_capacity(groups.len());
     for group in groups {
         let k = group[0];
         let label = used[k];
-        let states: Vec<Vec<bool>> = group
+        let members: Vec<usize> = group
             .iter()
-            .flat_map(|&g| by_label[&used[g]].iter().cloned())
+            .flat_map(|&g| by_label[&used[g]].iter().copied())
             .collect();
-        if states.is_empty() && source == PreconditionSource::Data {
+        if members.is_empty() && source == PreconditionSource::Data {
             continue; // the effect never reproduced its transitions
         }
-        counts.insert(label, states.len());
+        counts.insert(label, members.len());
+        let states: Vec<Vec<bool>> = members.iter().map(|&i| to_bools(&z0[i])).collect();
+        members_by_label.push((label, members));
         let (pre_pos, pre_neg) = match source {
             PreconditionSource::Data => preconditions_from_data(&states),
             PreconditionSource::Regression => (
@@ -172,6 +180,13 @@ pub fn extract(model: &Model, data: &Dataset) -> anyhow::Result<ActionModel> {
     }
     let compiled = compile(&learned)?;
     let observed = |label: usize| counts.get(&label).copied().unwrap_or(0);
+    let pixels: Vec<&[f32]> = pre.iter().map(Image::data).collect();
+    let mut pictures = PicturePreconditions::learn(&pixels, &members_by_label);
+    // How often the filter would deny an observed move on the picture the
+    // network decodes for its pre-state (the picture the planner sees).
+    let decoded = model.decode(&z0)?;
+    let decoded: Vec<&[f32]> = decoded.iter().map(Image::data).collect();
+    pictures.self_denied = Some(pictures.denied_share(&decoded, &members_by_label));
     Ok(ActionModel {
         bits: f,
         labels: model.actions(),
@@ -180,10 +195,12 @@ pub fn extract(model: &Model, data: &Dataset) -> anyhow::Result<ActionModel> {
         transitions: n,
         unreproduced,
         actions: compiled.iter().map(|c| saved(c, observed)).collect(),
+        pictures: Some(pictures),
     })
 }
 
-/// The pre-states of each used label, and how many transitions were left out.
+/// The transitions (indices) whose pre-states describe each used label, and
+/// how many transitions were left out.
 ///
 /// The data preconditions describe where an action's learned effect holds: a
 /// transition whose successor `z1` differs from the effect's prediction
@@ -191,17 +208,16 @@ pub fn extract(model: &Model, data: &Dataset) -> anyhow::Result<ActionModel> {
 /// them unseen in training, 82 % valid plans instead of 95 %), so it is left
 /// out. Its label still counts as used (with perhaps no pre-state).
 fn pre_states_by_label(
-    z0: &[Vec<u8>],
     z1: &[Vec<u8>],
     labels: &[usize],
     predicted: &[Vec<u8>],
-) -> (BTreeMap<usize, Vec<Vec<bool>>>, usize) {
-    let mut by_label: BTreeMap<usize, Vec<Vec<bool>>> = BTreeMap::new();
+) -> (BTreeMap<usize, Vec<usize>>, usize) {
+    let mut by_label: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
     let mut unreproduced = 0;
     for (k, &a) in labels.iter().enumerate() {
         let pre_states = by_label.entry(a).or_default();
         if predicted[k] == z1[k] {
-            pre_states.push(to_bools(&z0[k]));
+            pre_states.push(k);
         } else {
             unreproduced += 1;
         }
@@ -251,8 +267,19 @@ impl ActionModel {
             ),
             PreconditionSource::Regression => "preconditions from the regression network".into(),
         };
+        let pictures = match &self.pictures {
+            Some(p) => format!(
+                "; picture preconditions of {:.0} pixels per label on average{}",
+                p.mean_pixels(),
+                p.self_denied.map_or(String::new(), |d| format!(
+                    " (they deny {:.2} % of the observed moves on the decoded pictures)",
+                    100.0 * d
+                ))
+            ),
+            None => String::new(),
+        };
         format!(
-            "{} STRIPS actions from {} of {} labels over {} bits; {pre}",
+            "{} STRIPS actions from {} of {} labels over {} bits; {pre}{pictures}",
             self.actions.len(),
             self.labels_used,
             self.labels,
@@ -260,8 +287,12 @@ impl ActionModel {
         )
     }
 
-    /// Writes `actions.json` into the run directory, atomically.
+    /// Writes `actions.json` (and the picture preconditions, [`PICTURES`])
+    /// into the run directory, atomically.
     pub fn save(&self, run: &Path) -> anyhow::Result<()> {
+        if let Some(pictures) = &self.pictures {
+            pictures.save(&run.join(PICTURES))?;
+        }
         crate::util::write_json(&run.join(ACTIONS), self)
     }
 
@@ -275,7 +306,12 @@ impl ActionModel {
                 run.display()
             );
         }
-        crate::util::read_json(&path)
+        let mut model: ActionModel = crate::util::read_json(&path)?;
+        let pictures = run.join(PICTURES);
+        if pictures.is_file() {
+            model.pictures = Some(PicturePreconditions::load(&pictures)?);
+        }
+        Ok(model)
     }
 
     /// How well the STRIPS model explains encoded transitions `z0[i] -> z1[i]`
@@ -380,6 +416,7 @@ mod tests {
                 action("a0", "00", "10", "10", "00"),
                 action("a1", "01", "00", "00", "01"),
             ],
+            pictures: None,
         };
         let z0 = [vec![0, 0], vec![0, 1], vec![1, 1], vec![1, 0], vec![1, 0]];
         let z1 = [vec![1, 0], vec![0, 0], vec![0, 1], vec![0, 0], vec![1, 0]];
@@ -395,15 +432,15 @@ mod tests {
 
     #[test]
     fn transitions_the_effect_gets_wrong_give_no_pre_state() {
-        let z0 = [vec![0, 0], vec![1, 0], vec![0, 1], vec![1, 1]];
+        // From 00, 10, 01, 11:
         let z1 = [vec![1, 0], vec![1, 0], vec![1, 1], vec![0, 1]];
         let labels = [3, 3, 3, 5];
         // Label 3 sets bit 0: right for the first two, wrong for the third
         // (bit 1 changed too); label 5's only transition is wrong as well.
         let predicted = [vec![1, 0], vec![1, 0], vec![1, 0], vec![1, 1]];
-        let (by_label, left_out) = pre_states_by_label(&z0, &z1, &labels, &predicted);
+        let (by_label, left_out) = pre_states_by_label(&z1, &labels, &predicted);
         assert_eq!(left_out, 2);
-        assert_eq!(by_label[&3], vec![vec![false, false], vec![true, false]]);
+        assert_eq!(by_label[&3], vec![0, 1]);
         assert!(
             by_label[&5].is_empty(),
             "label 5 is used but has no pre-state"

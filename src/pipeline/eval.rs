@@ -41,6 +41,8 @@ pub struct Row {
     pub expanded: u64,
     /// Latent states the filter refused to expand (0 without it).
     pub rejected: u64,
+    /// Applicable actions the picture preconditions denied (0 without them).
+    pub denied: u64,
     /// Search time, seconds.
     pub search_seconds: f64,
     /// Encode + search + decode + judge, seconds.
@@ -123,6 +125,7 @@ pub fn evaluate(
             length: found.then_some(solved.steps.len()),
             expanded: solved.stats.expanded,
             rejected: solved.filter.map_or(0, |(_, f)| f.rejected),
+            denied: solved.filter.map_or(0, |(_, f)| f.denied),
             search_seconds: solved.stats.search_time.as_secs_f64(),
             total_seconds: start.elapsed().as_secs_f64(),
             failure: judged.and_then(|v| v.failure),
@@ -193,11 +196,11 @@ impl Report {
     /// Writes `eval.csv`, `eval.json` and `eval.md` into `out`.
     pub fn save(&self, out: &Path) -> anyhow::Result<()> {
         crate::util::create_dir(out)?;
-        let mut csv = String::from("name,optimal_length,outcome,found,valid,optimal,exhausted,length,expanded,rejected,search_seconds,total_seconds,failure\n");
+        let mut csv = String::from("name,optimal_length,outcome,found,valid,optimal,exhausted,length,expanded,rejected,denied,search_seconds,total_seconds,failure\n");
         for r in &self.rows {
             let _ = writeln!(
                 csv,
-                "{},{},{},{},{},{},{},{},{},{},{:.6},{:.6},\"{}\"",
+                "{},{},{},{},{},{},{},{},{},{},{},{:.6},{:.6},\"{}\"",
                 r.name,
                 r.optimal_length,
                 r.outcome,
@@ -208,6 +211,7 @@ impl Report {
                 r.length.map(|l| l.to_string()).unwrap_or_default(),
                 r.expanded,
                 r.rejected,
+                r.denied,
                 r.search_seconds,
                 r.total_seconds,
                 r.failure.clone().unwrap_or_default().replace('"', "'")

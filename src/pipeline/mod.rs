@@ -8,5 +8,6 @@ pub mod external;
 pub mod extract;
 pub mod judge;
 pub mod output;
+pub mod pictures;
 pub mod session;
 pub mod visualize;

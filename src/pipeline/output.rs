@@ -63,6 +63,8 @@ pub struct FilterSummary {
     pub tested: u64,
     /// Of those, the states refused (closed as dead ends).
     pub rejected: u64,
+    /// Applicable actions the picture preconditions denied (`--filter pictures`).
+    pub denied: u64,
 }
 
 /// A 0/1 string of bits.
@@ -151,6 +153,7 @@ pub fn write_run(
             kind: kind.name().to_string(),
             tested: f.tested,
             rejected: f.rejected,
+            denied: f.denied,
         }),
         true_init,
         true_goal,

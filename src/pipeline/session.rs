@@ -7,10 +7,11 @@ use anyhow::{bail, Context};
 
 use super::actions::ActionModel;
 use super::external::Planner;
+use super::pictures::{PicturePreconditions, PICTURES};
 use crate::domain::{Code, Domain, DomainConfig, Image};
 use crate::model::Model;
 use crate::search::{
-    search_task, search_task_guarded, Outcome, SearchConfig, SearchResult, SearchStats,
+    search_task, search_task_guarded, Guard, Outcome, SearchConfig, SearchResult, SearchStats,
 };
 use crate::symbolic::{BitState, StripsModel, StripsTask};
 
@@ -100,9 +101,21 @@ impl Session {
         )?)
     }
 
+    /// The built-in planner's filter when `--filter` is not given: the
+    /// picture preconditions where the run has them, else the round trip.
+    pub fn default_filter(&self) -> Filter {
+        if self.actions.pictures.is_some() {
+            Filter::Pictures
+        } else {
+            Filter::RoundTrip
+        }
+    }
+
     /// Encodes `init` and `goal`, searches with `planner`, and decodes the
     /// plan's states. The built-in planner's [`Filter`] refuses to expand
-    /// latent states the network does not map back to themselves.
+    /// latent states the network does not map back to themselves and, with
+    /// picture preconditions, the actions whose precondition a state's picture
+    /// breaks.
     pub fn solve(
         &self,
         init: &Image,
@@ -116,21 +129,20 @@ impl Session {
         let (mut filter, mut log) = (None, None);
         let result = match planner {
             Planner::Builtin(Filter::None) => search_task(&task, search),
-            Planner::Builtin(Filter::RoundTrip) => {
-                let (mut tested, mut failure) = (0, None);
-                let result = search_task_guarded(&task, search, |state: &[u64]| {
-                    tested += 1;
-                    failure.is_none()
-                        && self.round_trips(state).unwrap_or_else(|e| {
-                            failure = Some(e);
-                            false
-                        })
-                });
-                if let Some(e) = failure {
-                    return Err(e.context("the round-trip filter could not run the network"));
+            Planner::Builtin(kind) => {
+                let guard = NetworkGuard::new(self, *kind)?;
+                let (result, guard) = search_task_guarded(&task, search, guard);
+                if let Some(e) = guard.failure {
+                    return Err(e.context(format!(
+                        "the {} filter could not run the network",
+                        kind.name()
+                    )));
                 }
-                let rejected = result.stats.refused;
-                filter = Some((Filter::RoundTrip, FilterStats { tested, rejected }));
+                let stats = FilterStats {
+                    rejected: result.stats.refused,
+                    ..guard.stats
+                };
+                filter = Some((*kind, stats));
                 result
             }
             external => {
@@ -171,17 +183,11 @@ impl Session {
         })
     }
 
-    /// True if decoding `state` (search words) and encoding the picture gives
-    /// the same bits back.
-    fn round_trips(&self, state: &[u64]) -> anyhow::Result<bool> {
-        let n = self.model.bits();
-        let z: Vec<u8> = (0..n)
+    /// The bits (0/1) of a search state (64 per word).
+    fn bits_of(&self, state: &[u64]) -> Vec<u8> {
+        (0..self.model.bits())
             .map(|i| (state[i / 64] >> (i % 64) & 1) as u8)
-            .collect();
-        let back = self
-            .model
-            .encode(&self.model.decode(std::slice::from_ref(&z))?)?;
-        Ok(back[0] == z)
+            .collect()
     }
 
     /// The true state a picture shows, if the domain's parser reads one.
@@ -190,7 +196,7 @@ impl Session {
     }
 }
 
-/// Which latent states the built-in planner expands.
+/// Which latent states and moves the built-in planner expands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Filter {
     /// Every state the STRIPS model reaches (what the exported PDDL allows).
@@ -198,6 +204,9 @@ pub enum Filter {
     /// Only states z with encode(decode(z)) = z, states some picture shows;
     /// the others are closed as dead ends when A* selects them.
     RoundTrip,
+    /// The round trip, and from each expanded state only the actions whose
+    /// picture precondition ([`super::pictures`]) its decoded picture meets.
+    Pictures,
 }
 
 impl Filter {
@@ -206,6 +215,7 @@ impl Filter {
         match self {
             Filter::None => "none",
             Filter::RoundTrip => "round-trip",
+            Filter::Pictures => "pictures",
         }
     }
 }
@@ -217,4 +227,100 @@ pub struct FilterStats {
     pub tested: u64,
     /// Of those, the states refused.
     pub rejected: u64,
+    /// Applicable actions the picture preconditions denied, over all
+    /// expanded states.
+    pub denied: u64,
+}
+
+/// The built-in planner's checks through the network ([`Filter`]).
+struct NetworkGuard<'a> {
+    session: &'a Session,
+    /// The picture preconditions and each operator's label (`None`: the
+    /// round trip alone).
+    pictures: Option<(&'a PicturePreconditions, Vec<usize>)>,
+    /// The state decoded last and its picture: A* asks `admits` and then
+    /// `allows` of the same state.
+    decoded: Option<(Vec<u64>, Image)>,
+    stats: FilterStats,
+    failure: Option<anyhow::Error>,
+}
+
+impl<'a> NetworkGuard<'a> {
+    fn new(session: &'a Session, kind: Filter) -> anyhow::Result<Self> {
+        let pictures = match (kind, &session.actions.pictures) {
+            (Filter::Pictures, Some(p)) => {
+                Some((p, session.actions.actions.iter().map(|a| a.label).collect()))
+            }
+            (Filter::Pictures, None) => bail!(
+                "--filter pictures: this run has no picture preconditions ({PICTURES}); \
+                 extract them with `latplan export --model RUN --data DATASET --out DIR`"
+            ),
+            _ => None,
+        };
+        Ok(NetworkGuard {
+            session,
+            pictures,
+            decoded: None,
+            stats: FilterStats::default(),
+            failure: None,
+        })
+    }
+
+    /// The decoded picture of `state`, kept for the next question.
+    fn picture(&mut self, state: &[u64]) -> anyhow::Result<&Image> {
+        if self.decoded.as_ref().is_none_or(|(s, _)| s != state) {
+            let z = self.session.bits_of(state);
+            let picture = (self.session.model.decode(std::slice::from_ref(&z))?)
+                .into_iter()
+                .next()
+                .context("the network decoded no picture")?;
+            self.decoded = Some((state.to_vec(), picture));
+        }
+        Ok(&self.decoded.as_ref().expect("decoded just above").1)
+    }
+
+    /// True if decoding `state` and encoding the picture gives the same bits back.
+    fn round_trips(&mut self, state: &[u64]) -> anyhow::Result<bool> {
+        let picture = self.picture(state)?.clone();
+        let back = self.session.model.encode(&[picture])?;
+        Ok(back[0] == self.session.bits_of(state))
+    }
+
+    /// True if `state`'s picture meets operator `op`'s picture precondition.
+    fn meets(&mut self, state: &[u64], op: u32) -> anyhow::Result<bool> {
+        let Some((pictures, label)) = self.pictures.as_ref().map(|(p, l)| (*p, l[op as usize]))
+        else {
+            return Ok(true);
+        };
+        Ok(pictures.admits(label, self.picture(state)?))
+    }
+
+    /// `Ok` as it is; an error is kept (the search then winds down) and read as no.
+    fn or_fail(&mut self, result: anyhow::Result<bool>) -> bool {
+        result.unwrap_or_else(|e| {
+            self.failure.get_or_insert(e);
+            false
+        })
+    }
+}
+
+impl Guard for NetworkGuard<'_> {
+    fn admits(&mut self, state: &[u64]) -> bool {
+        self.stats.tested += 1;
+        if self.failure.is_some() {
+            return false;
+        }
+        let result = self.round_trips(state);
+        self.or_fail(result)
+    }
+
+    fn allows(&mut self, state: &[u64], op: u32) -> bool {
+        if self.failure.is_some() {
+            return false;
+        }
+        let result = self.meets(state, op);
+        let ok = self.or_fail(result);
+        self.stats.denied += u64::from(!ok);
+        ok
+    }
 }

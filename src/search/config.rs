@@ -1,7 +1,7 @@
 //! One entry point for running a configured search on a [`StripsTask`]: the
 //! heuristic choice is matched here, once, so each search is monomorphized.
 
-use super::filter::Guarded;
+use super::filter::{Guard, Guarded};
 use super::heuristics::{Blind, GoalCount, HMax, HeuristicKind, LmCut};
 use super::{best_first, BitSpace, Limits, SearchResult, SearchSpace, Strategy};
 use crate::symbolic::StripsTask;
@@ -34,17 +34,20 @@ pub fn search_task(task: &StripsTask, config: &SearchConfig) -> SearchResult {
     search_space(&BitSpace::new(task), task, config)
 }
 
-/// [`search_task`] where a state is expanded only if it passes `test`
-/// (the initial state and goals are not tested); the heuristics still see the
-/// whole task, so they stay admissible. `stats.refused` counts the states
-/// that failed.
-pub fn search_task_guarded<F: FnMut(&[u64]) -> bool>(
+/// [`search_task`] where a state is expanded only if `guard` admits it (the
+/// initial state and goals are not asked), with the operators the guard
+/// allows there; the heuristics still see the whole task, so they stay
+/// admissible. `stats.refused` counts the states refused. The guard comes
+/// back with the result.
+pub fn search_task_guarded<G: Guard>(
     task: &StripsTask,
     config: &SearchConfig,
-    test: F,
-) -> SearchResult {
+    guard: G,
+) -> (SearchResult, G) {
     let bits = BitSpace::new(task);
-    search_space(&Guarded::new(&bits, test), task, config)
+    let space = Guarded::new(&bits, guard);
+    let result = search_space(&space, task, config);
+    (result, space.into_guard())
 }
 
 fn search_space<S: SearchSpace>(

@@ -1,5 +1,6 @@
 //! A search space with a test on the states it expands: a state that fails
-//! is closed as a dead end instead of expanded. The test runs once per
+//! is closed as a dead end instead of expanded, and an expanded state may
+//! also be denied some of its applicable operators. The tests run once per
 //! expanded state, not per generated one, so an expensive test (the
 //! planner's round trip through the network, `crate::pipeline::session`)
 //! costs as many calls as A* makes expansions, a small share of what it
@@ -9,24 +10,51 @@ use std::cell::RefCell;
 
 use super::SearchSpace;
 
-/// `inner` whose states must pass `test` to be expanded (the initial state
-/// and goals are not asked; see [`SearchSpace::admits`]).
-pub struct Guarded<'a, S, F> {
-    inner: &'a S,
-    test: RefCell<F>,
-}
+/// What a [`Guarded`] space asks about the states it expands.
+pub trait Guard {
+    /// False if `state`, about to be expanded, must be closed as a dead end
+    /// instead (never asked of the initial state or a goal).
+    fn admits(&mut self, state: &[u64]) -> bool;
 
-impl<'a, S: SearchSpace, F: FnMut(&[u64]) -> bool> Guarded<'a, S, F> {
-    /// Wraps `inner`.
-    pub fn new(inner: &'a S, test: F) -> Self {
-        Self {
-            inner,
-            test: RefCell::new(test),
-        }
+    /// False if the expansion of `state` must not use operator `op`, one of
+    /// those applicable there (asked of every expanded state, the initial
+    /// one included). Every operator is allowed unless a guard says otherwise.
+    fn allows(&mut self, state: &[u64], op: u32) -> bool {
+        let _ = (state, op);
+        true
     }
 }
 
-impl<S: SearchSpace, F: FnMut(&[u64]) -> bool> SearchSpace for Guarded<'_, S, F> {
+impl<F: FnMut(&[u64]) -> bool> Guard for F {
+    fn admits(&mut self, state: &[u64]) -> bool {
+        self(state)
+    }
+}
+
+/// `inner` whose states must pass `guard` to be expanded (the initial state
+/// and goals are not asked; see [`SearchSpace::admits`]), with the
+/// operators the guard allows.
+pub struct Guarded<'a, S, G> {
+    inner: &'a S,
+    guard: RefCell<G>,
+}
+
+impl<'a, S: SearchSpace, G: Guard> Guarded<'a, S, G> {
+    /// Wraps `inner`.
+    pub fn new(inner: &'a S, guard: G) -> Self {
+        Self {
+            inner,
+            guard: RefCell::new(guard),
+        }
+    }
+
+    /// The guard back, with whatever it recorded.
+    pub fn into_guard(self) -> G {
+        self.guard.into_inner()
+    }
+}
+
+impl<S: SearchSpace, G: Guard> SearchSpace for Guarded<'_, S, G> {
     fn words(&self) -> usize {
         self.inner.words()
     }
@@ -40,9 +68,18 @@ impl<S: SearchSpace, F: FnMut(&[u64]) -> bool> SearchSpace for Guarded<'_, S, F>
         self.inner.is_goal(state)
     }
 
-    #[inline]
     fn applicable(&self, state: &[u64], out: &mut Vec<u32>) {
+        let start = out.len();
         self.inner.applicable(state, out);
+        let mut guard = self.guard.borrow_mut();
+        let mut kept = start;
+        for i in start..out.len() {
+            if guard.allows(state, out[i]) {
+                out[kept] = out[i];
+                kept += 1;
+            }
+        }
+        out.truncate(kept);
     }
 
     #[inline]
@@ -55,7 +92,7 @@ impl<S: SearchSpace, F: FnMut(&[u64]) -> bool> SearchSpace for Guarded<'_, S, F>
     }
 
     fn admits(&self, state: &[u64]) -> bool {
-        (self.test.borrow_mut())(state)
+        self.guard.borrow_mut().admits(state)
     }
 }
 
@@ -133,6 +170,52 @@ mod tests {
         assert_eq!(result.stats.refused, 1);
         // 0 is the initial state; 4 and 5 are behind 3.
         assert_eq!(asked, vec![1, 2, 3]);
+    }
+
+    /// Refuses nothing but forbids `op` in the states below `below`.
+    struct NoStepFrom {
+        op: u32,
+        below: u64,
+        asked: Vec<(u64, u32)>,
+    }
+
+    impl Guard for NoStepFrom {
+        fn admits(&mut self, _: &[u64]) -> bool {
+            true
+        }
+        fn allows(&mut self, state: &[u64], op: u32) -> bool {
+            self.asked.push((state[0], op));
+            !(op == self.op && state[0] < self.below)
+        }
+    }
+
+    #[test]
+    fn operators_the_guard_forbids_are_not_applied() {
+        // Without the jump from 0, the plan walks; the initial state is asked too.
+        let jumping = line(true);
+        let guard = NoStepFrom {
+            op: 2,
+            below: 1,
+            asked: Vec::new(),
+        };
+        let space = Guarded::new(&jumping, guard);
+        let result = astar(&space, &mut blind, Default::default());
+        assert!(matches!(result.outcome, Outcome::Plan(ref p) if p.ops == vec![0; 5]));
+        assert_eq!(&space.into_guard().asked[..2], &[(0, 0), (0, 2)]);
+        assert_eq!(result.stats.refused, 0);
+        // Forbidding every step up from below 3 leaves no plan.
+        let walking = line(false);
+        let guard = NoStepFrom {
+            op: 0,
+            below: 3,
+            asked: Vec::new(),
+        };
+        let result = astar(
+            &Guarded::new(&walking, guard),
+            &mut blind,
+            Default::default(),
+        );
+        assert_eq!(result.outcome, Outcome::Unsolvable);
     }
 
     #[test]

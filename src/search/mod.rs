@@ -19,7 +19,7 @@ pub use config::{search_task, search_task_guarded, SearchConfig};
 pub use engine::{
     astar, best_first, LimitKind, Limits, Outcome, Plan, SearchResult, SearchStats, Strategy,
 };
-pub use filter::Guarded;
+pub use filter::{Guard, Guarded};
 pub use heuristics::HeuristicKind;
 pub use space::BitSpace;
 pub use successors::SuccessorGenerator;
