@@ -10,7 +10,7 @@ use anyhow::{bail, Context};
 use serde::{Deserialize, Serialize};
 
 use super::extract::{compile, preconditions_from_data, CompiledAction, LearnedAction};
-use super::pictures::{PicturePreconditions, PICTURES};
+use super::pictures::{PictureRules, PICTURES};
 use crate::data::Dataset;
 use crate::domain::Image;
 use crate::model::Model;
@@ -67,10 +67,10 @@ pub struct ActionModel {
     pub unreproduced: usize,
     /// The STRIPS actions (after splitting flips).
     pub actions: Vec<SavedAction>,
-    /// The labels' picture preconditions, saved beside as [`PICTURES`]
-    /// (`None` for runs extracted before session 11).
+    /// The labels' picture rules, saved beside as [`PICTURES`] (`None` for
+    /// runs extracted before session 11).
     #[serde(skip)]
-    pub pictures: Option<PicturePreconditions>,
+    pub pictures: Option<PictureRules>,
 }
 
 /// How well an action model explains encoded transitions ([`ActionModel::coverage`]).
@@ -180,13 +180,18 @@ pub fn extract(model: &Model, data: &Dataset) -> anyhow::Result<ActionModel> {
     }
     let compiled = compile(&learned)?;
     let observed = |label: usize| counts.get(&label).copied().unwrap_or(0);
-    let pixels: Vec<&[f32]> = pre.iter().map(Image::data).collect();
-    let mut pictures = PicturePreconditions::learn(&pixels, &members_by_label);
-    // How often the filter would deny an observed move on the picture the
-    // network decodes for its pre-state (the picture the planner sees).
-    let decoded = model.decode(&z0)?;
-    let decoded: Vec<&[f32]> = decoded.iter().map(Image::data).collect();
-    pictures.self_denied = Some(pictures.denied_share(&decoded, &members_by_label));
+    fn pixels(images: &[Image]) -> Vec<&[f32]> {
+        images.iter().map(Image::data).collect()
+    }
+    let mut pictures = PictureRules::learn(&pixels(&pre), &pixels(&suc), &members_by_label);
+    // How often the filter would deny an observed move on the pictures the
+    // network decodes for its states (what the planner sees).
+    let (decoded_pre, decoded_suc) = (model.decode(&z0)?, model.decode(&z1)?);
+    pictures.self_denied = Some(pictures.denied_share(
+        &pixels(&decoded_pre),
+        &pixels(&decoded_suc),
+        &members_by_label,
+    ));
     Ok(ActionModel {
         bits: f,
         labels: model.actions(),
@@ -268,14 +273,17 @@ impl ActionModel {
             PreconditionSource::Regression => "preconditions from the regression network".into(),
         };
         let pictures = match &self.pictures {
-            Some(p) => format!(
-                "; picture preconditions of {:.0} pixels per label on average{}",
-                p.mean_pixels(),
-                p.self_denied.map_or(String::new(), |d| format!(
-                    " (they deny {:.2} % of the observed moves on the decoded pictures)",
-                    100.0 * d
-                ))
-            ),
+            Some(p) => {
+                let (pre, post, frame) = p.mean_pixels();
+                format!(
+                    "; picture rules of {pre:.0} / {post:.0} / {frame:.0} pixels per label on average \
+                     (pre / post / frame){}",
+                    p.self_denied.map_or(String::new(), |d| format!(
+                        ", denying {:.2} % of the observed moves on their decoded pictures",
+                        100.0 * d
+                    ))
+                )
+            }
             None => String::new(),
         };
         format!(
@@ -309,7 +317,7 @@ impl ActionModel {
         let mut model: ActionModel = crate::util::read_json(&path)?;
         let pictures = run.join(PICTURES);
         if pictures.is_file() {
-            model.pictures = Some(PicturePreconditions::load(&pictures)?);
+            model.pictures = Some(PictureRules::load(&pictures)?);
         }
         Ok(model)
     }

@@ -1,18 +1,25 @@
-//! Picture preconditions: the pixels an action always saw one way.
+//! Picture rules: what an action's observed moves always look like.
 //!
 //! The data preconditions (AMA3+) are the latent bits constant over an
 //! action's observed pre-states. When the encoding spreads a fact ("the blank
 //! is in the top-left cell") over many bits, no single bit is constant and
 //! the action applies where it never could: on own tiles with 96 bits, every
 //! invalid plan of session 10 had a step whose decoded successor shows the
-//! blank tile twice, from an action whose observed pre-pictures all had it
-//! elsewhere. The same test in pixel space catches what the bits miss: over
-//! the observed pre-pictures of an action, the pixels that never change
-//! (while they do change across the data) are what the action needs to see.
-//! The built-in planner's `pictures` filter decodes each state it expands and
-//! drops the actions whose picture precondition the decoded picture breaks.
-//! Nothing here knows the domain: the masks come from the unlabeled training
-//! pairs and the network's own labels, like the data preconditions.
+//! blank tile twice. The same questions asked of the pictures catch what the
+//! bits miss. Over the observed moves of an action label (the training pairs
+//! the network gives that label and whose successor its effect reproduces):
+//!
+//! - **pre**: the pixels its pre-pictures always show one way;
+//! - **post**: the pixels its successor pictures always show one way;
+//! - **frame**: the pixels it never changes.
+//!
+//! Only pixels that vary across the data count (the background and grid lines
+//! say nothing). The built-in planner's `pictures` filter decodes the state it
+//! expands and each successor, and drops the moves that break the action's
+//! rules: the pre-picture contradicts `pre`, the successor contradicts `post`,
+//! or the move changes the `frame`. Nothing here knows the domain: the rules
+//! come from the unlabeled training pairs and the network's own labels, like
+//! the data preconditions.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -20,161 +27,220 @@ use std::path::Path;
 use anyhow::{bail, Context};
 use candle_core::{Device, Tensor};
 
-use crate::domain::Image;
 use crate::model::params;
 
-/// File name of the picture preconditions inside a run directory.
+/// File name of the picture rules inside a run directory.
 pub const PICTURES: &str = "pictures.safetensors";
 
-/// A pixel belongs to an action's precondition when its standard deviation
-/// over the action's pre-pictures is at most this share of its deviation over
-/// all pre-pictures (a tile that is always there: 0; noise in the data keeps a
-/// small share).
+/// A pixel is steady over an action's pictures when its standard deviation
+/// there (or, for the frame, the root mean square of its change) is at most
+/// this share of its deviation over all pre-pictures: a tile that is always
+/// there gives 0, noise in the data a small share.
 const STEADY: f32 = 0.25;
 
 /// Pixels that hardly vary over the whole data (the background, grid lines)
 /// say nothing about an action and are left out: their deviation is below this.
 const VARYING: f32 = 0.05;
 
-/// A masked pixel contradicts the action when the picture is farther than its
-/// data-wide standard deviation from the action's mean there.
-const FAR: f32 = 1.0;
+/// Share of a rule's pixels a move may break and still be allowed. The
+/// network's decoded pictures of the observed moves break 0 in the median
+/// and 0.2-0.5 % at the 99th percentile (own tiles and 8-puzzle runs, session
+/// 11); a wrong tile breaks far more, but a filled circle where a square
+/// should be only 7 % (their corners).
+pub const TOLERANCE: f32 = 0.02;
 
-/// The picture precondition of one action label.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PicturePrecondition {
-    /// Pixel indices (into `Image::data`) the action always saw one way.
+/// The metadata key of [`PictureRules::self_denied`].
+const SELF_DENIED: &str = "self_denied";
+
+/// Pixels and the values a rule expects there.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Mask {
+    /// Pixel indices (into `Image::data`).
     pub pixels: Vec<u32>,
-    /// The action's mean pre-picture at those pixels.
+    /// The expected value at each (the mean over the observed pictures).
     pub expect: Vec<f32>,
-    /// How far a pixel may be from `expect` (the data-wide deviation × [`FAR`]).
-    pub reach: Vec<f32>,
 }
 
-impl PicturePrecondition {
-    /// The share of the precondition's pixels that `picture` contradicts (0
-    /// when the action needs no pixel).
-    pub fn contradicted(&self, picture: &[f32]) -> f32 {
-        if self.pixels.is_empty() {
-            return 0.0;
-        }
-        let bad = self
-            .pixels
-            .iter()
-            .zip(&self.expect)
-            .zip(&self.reach)
-            .filter(|((&p, &e), &r)| (picture[p as usize] - e).abs() > r)
-            .count();
-        bad as f32 / self.pixels.len() as f32
-    }
+/// The rules of one action label.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PictureRule {
+    /// What the pre-picture always shows.
+    pub pre: Mask,
+    /// What the successor picture always shows.
+    pub post: Mask,
+    /// Pixels the action never changes.
+    pub frame: Vec<u32>,
 }
 
-/// The picture preconditions of every used label of a run.
+/// The picture rules of every used label of a run.
 #[derive(Debug, Clone, PartialEq)]
-pub struct PicturePreconditions {
+pub struct PictureRules {
     /// Values per picture.
     pub len: usize,
+    /// Per pixel, how far a picture may be from a rule's expectation (or a
+    /// frame pixel move) before it breaks the rule: the pixel's standard
+    /// deviation over all pre-pictures.
+    pub reach: Vec<f32>,
     /// By action label.
-    pub by_label: BTreeMap<usize, PicturePrecondition>,
-    /// Share of the extraction's own transitions whose decoded pre-picture
-    /// its label's precondition denies ([`Self::denied_share`]), if measured.
+    pub by_label: BTreeMap<usize, PictureRule>,
+    /// Share of the extraction's own moves whose decoded pictures their
+    /// label's rules deny ([`Self::denied_share`]), if measured.
     pub self_denied: Option<f64>,
 }
 
-/// The metadata key of [`PicturePreconditions::self_denied`].
-const SELF_DENIED: &str = "self_denied";
+/// The observed moves of one label: indices into the picture lists.
+pub type Group = (usize, Vec<usize>);
 
-/// Share of an action's pixels a picture may contradict and still admit it.
-/// The network's decoded pre-pictures of the observed moves contradict 0 in
-/// the median and 0.2-0.5 % at the 99th percentile (own tiles and 8-puzzle
-/// runs, session 11); a wrong tile contradicts far more, but a filled circle
-/// where a square should be only 7 % (their corners).
-pub const TOLERANCE: f32 = 0.02;
-
-impl PicturePreconditions {
-    /// Learns the preconditions from the pictures `pictures` and the groups of
-    /// indices into it that each label's pre-pictures form. Every picture has
-    /// the same length; groups may be empty (such labels get none).
-    pub fn learn(pictures: &[&[f32]], groups: &[(usize, Vec<usize>)]) -> PicturePreconditions {
-        let len = pictures.first().map_or(0, |p| p.len());
-        let spread = deviation(pictures.iter().copied(), len);
+impl PictureRules {
+    /// Learns the rules from the pre-pictures `pre`, their successors `post`
+    /// and the moves (indices into both) each label was given. Every picture
+    /// has the same length; labels without moves get no rule.
+    pub fn learn(pre: &[&[f32]], post: &[&[f32]], groups: &[Group]) -> PictureRules {
+        let len = pre.first().map_or(0, |p| p.len());
+        let reach = Stats::over(pre.iter().copied(), len).deviation();
+        let varies: Vec<bool> = reach.iter().map(|&d| d >= VARYING).collect();
+        let steady = |p: usize, d: f32| varies[p] && d <= STEADY * reach[p];
         let mut by_label = BTreeMap::new();
         for (label, members) in groups {
             if members.is_empty() {
                 continue;
             }
-            let (mean, dev) = mean_and_deviation(members.iter().map(|&i| pictures[i]), len);
-            let mut pre = PicturePrecondition {
-                pixels: Vec::new(),
-                expect: Vec::new(),
-                reach: Vec::new(),
-            };
-            for p in 0..len {
-                if spread[p] >= VARYING && dev[p] <= STEADY * spread[p] {
-                    pre.pixels.push(p as u32);
-                    pre.expect.push(mean[p]);
-                    pre.reach.push(FAR * spread[p]);
+            let before = Stats::over(members.iter().map(|&i| pre[i]), len);
+            let after = Stats::over(members.iter().map(|&i| post[i]), len);
+            let mut change = vec![0f64; len];
+            for &i in members {
+                for (c, (&a, &b)) in change.iter_mut().zip(pre[i].iter().zip(post[i])) {
+                    *c += f64::from(b - a).powi(2);
                 }
             }
-            by_label.insert(*label, pre);
+            let n = members.len() as f64;
+            let mask = |s: &Stats| {
+                let (mean, dev) = (s.mean(), s.deviation());
+                let mut m = Mask::default();
+                for p in (0..len).filter(|&p| steady(p, dev[p])) {
+                    m.pixels.push(p as u32);
+                    m.expect.push(mean[p]);
+                }
+                m
+            };
+            let rule = PictureRule {
+                pre: mask(&before),
+                post: mask(&after),
+                frame: (0..len)
+                    .filter(|&p| steady(p, (change[p] / n).sqrt() as f32))
+                    .map(|p| p as u32)
+                    .collect(),
+            };
+            by_label.insert(*label, rule);
         }
-        PicturePreconditions {
+        PictureRules {
             len,
+            reach,
             by_label,
             self_denied: None,
         }
     }
 
-    /// The share of the pictures `pictures[i]` (for `i` in each label's
-    /// group) that their own label's precondition denies: moves the data
-    /// shows but the filter would refuse (0 with no group).
-    pub fn denied_share(&self, pictures: &[&[f32]], groups: &[(usize, Vec<usize>)]) -> f64 {
+    /// The share of `mask`'s pixels where `picture` is farther than the
+    /// reach from the expected value (0 for an empty mask).
+    pub fn contradicted(&self, mask: &Mask, picture: &[f32]) -> f32 {
+        let bad = mask
+            .pixels
+            .iter()
+            .zip(&mask.expect)
+            .filter(|(&p, &e)| (picture[p as usize] - e).abs() > self.reach[p as usize])
+            .count();
+        bad as f32 / mask.pixels.len().max(1) as f32
+    }
+
+    /// The share of `frame`'s pixels that change by more than the reach from
+    /// `before` to `after` (0 for an empty frame).
+    pub fn changed(&self, frame: &[u32], before: &[f32], after: &[f32]) -> f32 {
+        let bad = frame
+            .iter()
+            .filter(|&&p| {
+                let p = p as usize;
+                (after[p] - before[p]).abs() > self.reach[p]
+            })
+            .count();
+        bad as f32 / frame.len().max(1) as f32
+    }
+
+    /// True if `before` meets label `label`'s precondition (labels without
+    /// rules always do).
+    pub fn admits(&self, label: usize, before: &[f32]) -> bool {
+        self.by_label
+            .get(&label)
+            .is_none_or(|r| self.contradicted(&r.pre, before) <= TOLERANCE)
+    }
+
+    /// True if the move `before` → `after` by label `label` keeps all its
+    /// rules: the precondition, the postcondition and the frame.
+    pub fn allows(&self, label: usize, before: &[f32], after: &[f32]) -> bool {
+        self.by_label.get(&label).is_none_or(|r| {
+            self.contradicted(&r.pre, before) <= TOLERANCE
+                && self.contradicted(&r.post, after) <= TOLERANCE
+                && self.changed(&r.frame, before, after) <= TOLERANCE
+        })
+    }
+
+    /// The share of the moves `pre[i]` → `post[i]` (for `i` in each label's
+    /// group) that their own label's rules deny: moves the data shows but
+    /// the filter would refuse (0 with no move).
+    pub fn denied_share(&self, pre: &[&[f32]], post: &[&[f32]], groups: &[Group]) -> f64 {
         let (mut denied, mut total) = (0usize, 0usize);
         for (label, members) in groups {
-            let Some(pre) = self.by_label.get(label) else {
-                continue;
-            };
             total += members.len();
             denied += members
                 .iter()
-                .filter(|&&i| pre.contradicted(pictures[i]) > TOLERANCE)
+                .filter(|&&i| !self.allows(*label, pre[i], post[i]))
                 .count();
         }
         denied as f64 / total.max(1) as f64
     }
 
-    /// True if `picture` does not contradict label `label`'s precondition
-    /// (labels without one are always admitted).
-    pub fn admits(&self, label: usize, picture: &Image) -> bool {
-        self.by_label
-            .get(&label)
-            .is_none_or(|pre| pre.contradicted(picture.data()) <= TOLERANCE)
+    /// Mean number of pixels per label in (pre, post, frame).
+    pub fn mean_pixels(&self) -> (f64, f64, f64) {
+        let n = self.by_label.len().max(1) as f64;
+        let sum =
+            |f: fn(&PictureRule) -> usize| self.by_label.values().map(f).sum::<usize>() as f64 / n;
+        (
+            sum(|r| r.pre.pixels.len()),
+            sum(|r| r.post.pixels.len()),
+            sum(|r| r.frame.len()),
+        )
     }
 
-    /// Writes the preconditions to `path` atomically: `labels` [L], and
-    /// `expect` and `reach` [L, len], NaN where a pixel is not in the mask.
+    /// Writes the rules to `path` atomically: `labels` [L], `reach` [len],
+    /// `pre` and `post` [L, len] (NaN off the mask), `frame` [L, len] (0/1).
     pub fn save(&self, path: &Path) -> anyhow::Result<()> {
         let (rows, len) = (self.by_label.len(), self.len);
         let labels: Vec<f32> = self.by_label.keys().map(|&l| l as f32).collect();
-        let mut expect = vec![f32::NAN; rows * len];
-        let mut reach = vec![f32::NAN; rows * len];
-        for (r, pre) in self.by_label.values().enumerate() {
-            for ((&p, &e), &d) in pre.pixels.iter().zip(&pre.expect).zip(&pre.reach) {
-                expect[r * len + p as usize] = e;
-                reach[r * len + p as usize] = d;
+        let mut pre = vec![f32::NAN; rows * len];
+        let mut post = vec![f32::NAN; rows * len];
+        let mut frame = vec![0f32; rows * len];
+        for (r, rule) in self.by_label.values().enumerate() {
+            let row = r * len;
+            for (values, mask) in [(&mut pre, &rule.pre), (&mut post, &rule.post)] {
+                for (&p, &e) in mask.pixels.iter().zip(&mask.expect) {
+                    values[row + p as usize] = e;
+                }
+            }
+            for &p in &rule.frame {
+                frame[row + p as usize] = 1.0;
             }
         }
         let cpu = Device::Cpu;
+        let table = |v: Vec<f32>| Tensor::from_vec(v, (rows, len), &cpu);
         let tensors = vec![
             ("labels".to_string(), Tensor::from_vec(labels, rows, &cpu)?),
             (
-                "expect".to_string(),
-                Tensor::from_vec(expect, (rows, len), &cpu)?,
-            ),
-            (
                 "reach".to_string(),
-                Tensor::from_vec(reach, (rows, len), &cpu)?,
+                Tensor::from_vec(self.reach.clone(), len, &cpu)?,
             ),
+            ("pre".to_string(), table(pre)?),
+            ("post".to_string(), table(post)?),
+            ("frame".to_string(), table(frame)?),
         ];
         let metadata = self
             .self_denied
@@ -184,42 +250,54 @@ impl PicturePreconditions {
 
     /// Reads what [`Self::save`] wrote; a missing tensor or a mismatched shape
     /// is an error that names the file.
-    pub fn load(path: &Path) -> anyhow::Result<PicturePreconditions> {
+    pub fn load(path: &Path) -> anyhow::Result<PictureRules> {
         let loaded = params::load(path, &Device::Cpu)?;
         let get = |name: &str| -> anyhow::Result<(Vec<usize>, Vec<f32>)> {
-            let t = loaded
-                .tensors
-                .get(name)
-                .with_context(|| format!("{}: no tensor {name}", path.display()))?;
+            let t = loaded.tensors.get(name).with_context(|| {
+                format!(
+                    "{}: no tensor {name} (written before session 11's picture rules? \
+                     extract again with `latplan export --data`)",
+                    path.display()
+                )
+            })?;
             Ok((t.dims().to_vec(), t.flatten_all()?.to_vec1::<f32>()?))
         };
         let (_, labels) = get("labels")?;
-        let (dims, expect) = get("expect")?;
-        let (reach_dims, reach) = get("reach")?;
-        if dims.len() != 2 || dims[0] != labels.len() || reach_dims != dims {
-            bail!(
-                "{}: expect {dims:?} and reach {reach_dims:?} must both be [{}, pixels]",
-                path.display(),
-                labels.len()
-            );
+        let (_, reach) = get("reach")?;
+        let len = reach.len();
+        let mut tables = Vec::new();
+        for name in ["pre", "post", "frame"] {
+            let (dims, values) = get(name)?;
+            if dims != [labels.len(), len] {
+                bail!(
+                    "{}: {name} is {dims:?}, expected [{}, {len}]",
+                    path.display(),
+                    labels.len()
+                );
+            }
+            tables.push(values);
         }
-        let len = dims[1];
-        let mut by_label = BTreeMap::new();
-        for (r, &label) in labels.iter().enumerate() {
-            let mut pre = PicturePrecondition {
-                pixels: Vec::new(),
-                expect: Vec::new(),
-                reach: Vec::new(),
-            };
-            for p in 0..len {
-                let (e, d) = (expect[r * len + p], reach[r * len + p]);
-                if !e.is_nan() {
-                    pre.pixels.push(p as u32);
-                    pre.expect.push(e);
-                    pre.reach.push(d);
+        let mask = |table: &[f32], row: usize| {
+            let mut m = Mask::default();
+            for (p, &v) in table[row * len..(row + 1) * len].iter().enumerate() {
+                if !v.is_nan() {
+                    m.pixels.push(p as u32);
+                    m.expect.push(v);
                 }
             }
-            by_label.insert(label as usize, pre);
+            m
+        };
+        let mut by_label = BTreeMap::new();
+        for (r, &label) in labels.iter().enumerate() {
+            let rule = PictureRule {
+                pre: mask(&tables[0], r),
+                post: mask(&tables[1], r),
+                frame: (0..len)
+                    .filter(|&p| tables[2][r * len + p] == 1.0)
+                    .map(|p| p as u32)
+                    .collect(),
+            };
+            by_label.insert(label as usize, rule);
         }
         let self_denied = match loaded.metadata.get(SELF_DENIED) {
             Some(v) => Some(v.parse().with_context(|| {
@@ -227,116 +305,148 @@ impl PicturePreconditions {
             })?),
             None => None,
         };
-        Ok(PicturePreconditions {
+        Ok(PictureRules {
             len,
+            reach,
             by_label,
             self_denied,
         })
     }
-
-    /// Mean number of pixels per label's precondition.
-    pub fn mean_pixels(&self) -> f64 {
-        let n = self.by_label.len().max(1);
-        self.by_label
-            .values()
-            .map(|p| p.pixels.len())
-            .sum::<usize>() as f64
-            / n as f64
-    }
 }
 
-/// Per-value standard deviation of `pictures`.
-fn deviation<'a>(pictures: impl Iterator<Item = &'a [f32]>, len: usize) -> Vec<f32> {
-    mean_and_deviation(pictures, len).1
+/// Per-value sums over pictures, in f64.
+struct Stats {
+    sum: Vec<f64>,
+    squares: Vec<f64>,
+    n: usize,
 }
 
-/// Per-value mean and (population) standard deviation, accumulated in f64.
-fn mean_and_deviation<'a>(
-    pictures: impl Iterator<Item = &'a [f32]>,
-    len: usize,
-) -> (Vec<f32>, Vec<f32>) {
-    let (mut sum, mut squares, mut n) = (vec![0f64; len], vec![0f64; len], 0usize);
-    for p in pictures {
-        for (i, &v) in p.iter().enumerate() {
-            sum[i] += f64::from(v);
-            squares[i] += f64::from(v) * f64::from(v);
+impl Stats {
+    fn over<'a>(pictures: impl Iterator<Item = &'a [f32]>, len: usize) -> Stats {
+        let mut s = Stats {
+            sum: vec![0.0; len],
+            squares: vec![0.0; len],
+            n: 0,
+        };
+        for p in pictures {
+            for (i, &v) in p.iter().enumerate() {
+                s.sum[i] += f64::from(v);
+                s.squares[i] += f64::from(v) * f64::from(v);
+            }
+            s.n += 1;
         }
-        n += 1;
+        s
     }
-    let n = n.max(1) as f64;
-    let mean: Vec<f32> = sum.iter().map(|s| (s / n) as f32).collect();
-    let dev = sum
-        .iter()
-        .zip(&squares)
-        .map(|(s, q)| {
-            let m = s / n;
-            ((q / n - m * m).max(0.0)).sqrt() as f32
-        })
-        .collect();
-    (mean, dev)
+
+    fn mean(&self) -> Vec<f32> {
+        let n = self.n.max(1) as f64;
+        self.sum.iter().map(|s| (s / n) as f32).collect()
+    }
+
+    /// Population standard deviation.
+    fn deviation(&self) -> Vec<f32> {
+        let n = self.n.max(1) as f64;
+        self.sum
+            .iter()
+            .zip(&self.squares)
+            .map(|(s, q)| {
+                let m = s / n;
+                (q / n - m * m).max(0.0).sqrt() as f32
+            })
+            .collect()
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// Four pixels: 0 is what label 1 needs (always 1 there, varying in the
-    /// data), 1 is background (0 everywhere), 2 varies within label 1 too,
-    /// 3 is label 2's need (always 0 there).
-    fn learned() -> PicturePreconditions {
-        let pictures: Vec<&[f32]> = vec![
+    /// Four pixels over four moves. Label 1 (moves 0, 1) always starts with
+    /// pixel 0 on and turns it off, and never touches pixel 3; label 2
+    /// (moves 2, 3) always starts with pixel 3 off. Pixel 1 is background.
+    fn learned() -> (PictureRules, Vec<&'static [f32]>, Vec<&'static [f32]>) {
+        let pre: Vec<&[f32]> = vec![
             &[1.0, 0.0, 0.0, 1.0],
             &[1.0, 0.0, 1.0, 1.0],
             &[0.0, 0.0, 1.0, 0.0],
             &[1.0, 0.0, 0.0, 0.0],
         ];
-        PicturePreconditions::learn(&pictures, &[(1, vec![0, 1]), (2, vec![2, 3]), (3, vec![])])
+        let post: Vec<&[f32]> = vec![
+            &[0.0, 0.0, 0.0, 1.0],
+            &[0.0, 0.0, 1.0, 1.0],
+            &[0.0, 0.0, 1.0, 1.0],
+            &[1.0, 0.0, 1.0, 1.0],
+        ];
+        let groups = [(1, vec![0, 1]), (2, vec![2, 3]), (3, vec![])];
+        (PictureRules::learn(&pre, &post, &groups), pre, post)
     }
 
     #[test]
-    fn the_mask_is_the_pixels_steady_within_the_action_and_varying_across_the_data() {
-        let p = learned();
+    fn rules_are_the_pixels_steady_within_the_action_and_varying_across_the_data() {
+        let (p, _, _) = learned();
         assert_eq!(p.len, 4);
+        // Pixel 0 is on in 3 of 4 pre-pictures; pixel 1 never varies.
+        assert!((p.reach[0] - (0.75f32 * 0.25).sqrt()).abs() < 1e-6);
+        assert_eq!(p.reach[1], 0.0);
         let one = &p.by_label[&1];
-        assert_eq!(one.pixels, vec![0, 3]);
-        assert_eq!(one.expect, vec![1.0, 1.0]);
-        assert_eq!(p.by_label[&2].pixels, vec![3]);
+        assert_eq!(one.pre.pixels, vec![0, 3]);
+        assert_eq!(one.pre.expect, vec![1.0, 1.0]);
+        assert_eq!(one.post.pixels, vec![0, 3]);
+        assert_eq!(one.post.expect, vec![0.0, 1.0]);
+        // Pixel 2 differs between label 1's moves but neither move changes it.
+        assert_eq!(one.frame, vec![2, 3]);
+        let two = &p.by_label[&2];
+        assert_eq!(two.pre.pixels, vec![3]);
+        assert_eq!(two.post.pixels, vec![2, 3]);
+        // Pixel 0 differs between label 2's moves but neither changes it.
+        assert_eq!(two.frame, vec![0]);
         assert!(
             !p.by_label.contains_key(&3),
-            "a label without pictures needs none"
+            "a label without moves gets no rule"
         );
-        // The reach is the data-wide deviation: pixel 0 is 1 in 3 of 4 pictures.
-        assert!((one.reach[0] - (0.75f32 * 0.25).sqrt()).abs() < 1e-6);
     }
 
     #[test]
-    fn a_picture_that_breaks_the_mask_is_denied() {
-        let p = learned();
-        assert!(p.admits(1, &picture(&[1.0, 0.3, 0.0, 0.9])));
-        assert!(!p.admits(1, &picture(&[0.0, 0.0, 0.0, 1.0])));
-        assert_eq!(p.by_label[&1].contradicted(&[0.0, 0.0, 0.0, 0.0]), 1.0);
-        assert_eq!(p.by_label[&1].contradicted(&[1.0, 0.0, 0.0, 0.0]), 0.5);
-        assert!(p.admits(7, &picture(&[0.0; 4])), "unknown labels pass");
-        // Label 1's own pictures pass; label 2's first one would not pass label 1.
-        let pictures: Vec<&[f32]> = vec![&[1.0, 0.0, 0.0, 1.0], &[0.0, 0.0, 1.0, 0.0]];
-        assert_eq!(p.denied_share(&pictures, &[(1, vec![0])]), 0.0);
-        assert_eq!(p.denied_share(&pictures, &[(1, vec![0, 1])]), 0.5);
-    }
-
-    fn picture(values: &[f32]) -> Image {
-        Image::from_vec(crate::domain::Shape::gray(1, values.len()), values.to_vec()).unwrap()
+    fn moves_that_break_a_rule_are_denied() {
+        let (p, pre, post) = learned();
+        assert!(p.admits(1, &[1.0, 0.3, 0.0, 0.9]));
+        assert!(
+            !p.admits(1, &[0.0, 0.0, 0.0, 1.0]),
+            "pre: pixel 0 must be on"
+        );
+        assert_eq!(
+            p.contradicted(&p.by_label[&1].pre, &[1.0, 0.0, 0.0, 0.0]),
+            0.5
+        );
+        assert!(p.allows(1, &[1.0, 0.0, 0.0, 1.0], &[0.0, 0.0, 0.0, 1.0]));
+        assert!(
+            !p.allows(1, &[1.0, 0.0, 0.0, 1.0], &[1.0, 0.0, 0.0, 1.0]),
+            "post: pixel 0 must go off"
+        );
+        assert!(
+            !p.allows(1, &[1.0, 0.0, 0.0, 1.0], &[0.0, 0.0, 1.0, 1.0]),
+            "frame: pixel 2 must stay"
+        );
+        assert_eq!(p.changed(&[2, 3], &[0.0; 4], &[0.0, 0.0, 1.0, 0.0]), 0.5);
+        assert!(p.allows(7, &[0.0; 4], &[1.0; 4]), "unknown labels pass");
+        // The observed moves pass; label 2's first move would not pass as label 1.
+        assert_eq!(
+            p.denied_share(&pre, &post, &[(1, vec![0, 1]), (2, vec![2, 3])]),
+            0.0
+        );
+        assert_eq!(p.denied_share(&pre, &post, &[(1, vec![0, 2])]), 0.5);
     }
 
     #[test]
-    fn saved_preconditions_load_the_same_and_a_bad_file_is_named() {
+    fn saved_rules_load_the_same_and_a_bad_file_is_named() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(PICTURES);
-        let mut p = learned();
+        let (mut p, _, _) = learned();
         p.self_denied = Some(0.25);
         p.save(&path).unwrap();
-        assert_eq!(PicturePreconditions::load(&path).unwrap(), p);
+        assert_eq!(PictureRules::load(&path).unwrap(), p);
         std::fs::write(&path, b"not safetensors").unwrap();
-        let err = format!("{:#}", PicturePreconditions::load(&path).unwrap_err());
+        let err = format!("{:#}", PictureRules::load(&path).unwrap_err());
         assert!(err.contains(PICTURES), "{err}");
     }
 }

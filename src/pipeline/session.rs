@@ -7,7 +7,7 @@ use anyhow::{bail, Context};
 
 use super::actions::ActionModel;
 use super::external::Planner;
-use super::pictures::{PicturePreconditions, PICTURES};
+use super::pictures::{PictureRules, PICTURES};
 use crate::domain::{Code, Domain, DomainConfig, Image};
 use crate::model::Model;
 use crate::search::{
@@ -102,7 +102,7 @@ impl Session {
     }
 
     /// The built-in planner's filter when `--filter` is not given: the
-    /// picture preconditions where the run has them, else the round trip.
+    /// picture rules where the run has them, else the round trip.
     pub fn default_filter(&self) -> Filter {
         if self.actions.pictures.is_some() {
             Filter::Pictures
@@ -114,8 +114,7 @@ impl Session {
     /// Encodes `init` and `goal`, searches with `planner`, and decodes the
     /// plan's states. The built-in planner's [`Filter`] refuses to expand
     /// latent states the network does not map back to themselves and, with
-    /// picture preconditions, the actions whose precondition a state's picture
-    /// breaks.
+    /// the picture rules, the moves whose pictures break them.
     pub fn solve(
         &self,
         init: &Image,
@@ -204,8 +203,9 @@ pub enum Filter {
     /// Only states z with encode(decode(z)) = z, states some picture shows;
     /// the others are closed as dead ends when A* selects them.
     RoundTrip,
-    /// The round trip, and from each expanded state only the actions whose
-    /// picture precondition ([`super::pictures`]) its decoded picture meets.
+    /// The round trip, and from each expanded state only the moves whose
+    /// decoded pictures keep their action's picture rules
+    /// ([`super::pictures`]: precondition, postcondition, frame).
     Pictures,
 }
 
@@ -227,19 +227,18 @@ pub struct FilterStats {
     pub tested: u64,
     /// Of those, the states refused.
     pub rejected: u64,
-    /// Applicable actions the picture preconditions denied, over all
-    /// expanded states.
+    /// Applicable actions the picture rules denied, over all expanded states.
     pub denied: u64,
 }
 
 /// The built-in planner's checks through the network ([`Filter`]).
 struct NetworkGuard<'a> {
     session: &'a Session,
-    /// The picture preconditions and each operator's label (`None`: the
-    /// round trip alone).
-    pictures: Option<(&'a PicturePreconditions, Vec<usize>)>,
+    /// The picture rules and each operator's label (`None`: the round trip
+    /// alone).
+    pictures: Option<(&'a PictureRules, Vec<usize>)>,
     /// The state decoded last and its picture: A* asks `admits` and then
-    /// `allows` of the same state.
+    /// `prune` of the same state.
     decoded: Option<(Vec<u64>, Image)>,
     stats: FilterStats,
     failure: Option<anyhow::Error>,
@@ -252,7 +251,7 @@ impl<'a> NetworkGuard<'a> {
                 Some((p, session.actions.actions.iter().map(|a| a.label).collect()))
             }
             (Filter::Pictures, None) => bail!(
-                "--filter pictures: this run has no picture preconditions ({PICTURES}); \
+                "--filter pictures: this run has no picture rules ({PICTURES}); \
                  extract them with `latplan export --model RUN --data DATASET --out DIR`"
             ),
             _ => None,
@@ -286,21 +285,36 @@ impl<'a> NetworkGuard<'a> {
         Ok(back[0] == self.session.bits_of(state))
     }
 
-    /// True if `state`'s picture meets operator `op`'s picture precondition.
-    fn meets(&mut self, state: &[u64], op: u32) -> anyhow::Result<bool> {
-        let Some((pictures, label)) = self.pictures.as_ref().map(|(p, l)| (*p, l[op as usize]))
-        else {
-            return Ok(true);
+    /// Keeps the operators in `ops` whose moves from `state` keep their
+    /// label's picture rules: first the precondition on the state's picture,
+    /// then, for the rest, the postcondition and frame on the successors'
+    /// pictures, decoded in one batch.
+    fn keep_ruled(
+        &mut self,
+        state: &[u64],
+        ops: &mut Vec<u32>,
+        successor: &dyn Fn(u32, &mut [u64]),
+    ) -> anyhow::Result<()> {
+        let Some((rules, labels)) = self.pictures.as_ref().map(|(r, l)| (*r, l.clone())) else {
+            return Ok(());
         };
-        Ok(pictures.admits(label, self.picture(state)?))
-    }
-
-    /// `Ok` as it is; an error is kept (the search then winds down) and read as no.
-    fn or_fail(&mut self, result: anyhow::Result<bool>) -> bool {
-        result.unwrap_or_else(|e| {
-            self.failure.get_or_insert(e);
-            false
-        })
+        let before = self.picture(state)?.data().to_vec();
+        ops.retain(|&op| rules.admits(labels[op as usize], &before));
+        let mut next = vec![0u64; state.len()];
+        let successors: Vec<Vec<u8>> = ops
+            .iter()
+            .map(|&op| {
+                successor(op, &mut next);
+                self.session.bits_of(&next)
+            })
+            .collect();
+        let after = self.session.model.decode(&successors)?;
+        let mut k = 0;
+        ops.retain(|&op| {
+            k += 1;
+            rules.allows(labels[op as usize], &before, after[k - 1].data())
+        });
+        Ok(())
     }
 }
 
@@ -310,17 +324,22 @@ impl Guard for NetworkGuard<'_> {
         if self.failure.is_some() {
             return false;
         }
-        let result = self.round_trips(state);
-        self.or_fail(result)
+        self.round_trips(state).unwrap_or_else(|e| {
+            self.failure = Some(e);
+            false
+        })
     }
 
-    fn allows(&mut self, state: &[u64], op: u32) -> bool {
-        if self.failure.is_some() {
-            return false;
+    fn prune(&mut self, state: &[u64], ops: &mut Vec<u32>, successor: &dyn Fn(u32, &mut [u64])) {
+        let applicable = ops.len();
+        if self.failure.is_none() {
+            if let Err(e) = self.keep_ruled(state, ops, successor) {
+                self.failure = Some(e);
+            }
         }
-        let result = self.meets(state, op);
-        let ok = self.or_fail(result);
-        self.stats.denied += u64::from(!ok);
-        ok
+        if self.failure.is_some() {
+            ops.clear(); // the search winds down; the error is reported after it
+        }
+        self.stats.denied += (applicable - ops.len()) as u64;
     }
 }

@@ -16,12 +16,12 @@ pub trait Guard {
     /// instead (never asked of the initial state or a goal).
     fn admits(&mut self, state: &[u64]) -> bool;
 
-    /// False if the expansion of `state` must not use operator `op`, one of
-    /// those applicable there (asked of every expanded state, the initial
-    /// one included). Every operator is allowed unless a guard says otherwise.
-    fn allows(&mut self, state: &[u64], op: u32) -> bool {
-        let _ = (state, op);
-        true
+    /// Removes from `ops`, the operators applicable in `state`, those its
+    /// expansion must not use (asked of every expanded state, the initial
+    /// one included); `successor(op, out)` writes the state `op` leads to.
+    /// Every operator is kept unless a guard says otherwise.
+    fn prune(&mut self, state: &[u64], ops: &mut Vec<u32>, successor: &dyn Fn(u32, &mut [u64])) {
+        let _ = (state, ops, successor);
     }
 }
 
@@ -71,15 +71,10 @@ impl<S: SearchSpace, G: Guard> SearchSpace for Guarded<'_, S, G> {
     fn applicable(&self, state: &[u64], out: &mut Vec<u32>) {
         let start = out.len();
         self.inner.applicable(state, out);
-        let mut guard = self.guard.borrow_mut();
-        let mut kept = start;
-        for i in start..out.len() {
-            if guard.allows(state, out[i]) {
-                out[kept] = out[i];
-                kept += 1;
-            }
-        }
-        out.truncate(kept);
+        let mut ops = out.split_off(start);
+        let successor = |op: u32, next: &mut [u64]| self.inner.apply(op, state, next);
+        self.guard.borrow_mut().prune(state, &mut ops, &successor);
+        out.extend(ops);
     }
 
     #[inline]
@@ -172,10 +167,12 @@ mod tests {
         assert_eq!(asked, vec![1, 2, 3]);
     }
 
-    /// Refuses nothing but forbids `op` in the states below `below`.
+    /// Refuses nothing but forbids `op` in the states below `below`, and
+    /// every move into state `avoid`.
     struct NoStepFrom {
         op: u32,
         below: u64,
+        avoid: u64,
         asked: Vec<(u64, u32)>,
     }
 
@@ -183,9 +180,18 @@ mod tests {
         fn admits(&mut self, _: &[u64]) -> bool {
             true
         }
-        fn allows(&mut self, state: &[u64], op: u32) -> bool {
-            self.asked.push((state[0], op));
-            !(op == self.op && state[0] < self.below)
+        fn prune(
+            &mut self,
+            state: &[u64],
+            ops: &mut Vec<u32>,
+            successor: &dyn Fn(u32, &mut [u64]),
+        ) {
+            self.asked.extend(ops.iter().map(|&op| (state[0], op)));
+            ops.retain(|&op| {
+                let mut next = [0];
+                successor(op, &mut next);
+                !(op == self.op && state[0] < self.below) && next[0] != self.avoid
+            });
         }
     }
 
@@ -196,6 +202,7 @@ mod tests {
         let guard = NoStepFrom {
             op: 2,
             below: 1,
+            avoid: 99,
             asked: Vec::new(),
         };
         let space = Guarded::new(&jumping, guard);
@@ -208,6 +215,20 @@ mod tests {
         let guard = NoStepFrom {
             op: 0,
             below: 3,
+            avoid: 99,
+            asked: Vec::new(),
+        };
+        let result = astar(
+            &Guarded::new(&walking, guard),
+            &mut blind,
+            Default::default(),
+        );
+        assert_eq!(result.outcome, Outcome::Unsolvable);
+        // So does forbidding every move into state 4, judged by the successor.
+        let guard = NoStepFrom {
+            op: 9,
+            below: 0,
+            avoid: 4,
             asked: Vec::new(),
         };
         let result = astar(
