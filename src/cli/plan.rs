@@ -45,9 +45,10 @@ pub struct ExportArgs {
 /// Which latent states the built-in planner expands (`Filter`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum FilterArg {
-    /// The round trip, and from each state only the actions whose picture
-    /// precondition (the pixels the action always saw one way in the
-    /// training pairs) the state's decoded picture meets.
+    /// The round trip, and from each state only the moves whose decoded
+    /// pictures keep their action's picture rules (the pixels the action's
+    /// training pairs always show one way before and after, and the pixels
+    /// it never changes).
     Pictures,
     /// Only states the network maps back to themselves, encode(decode(z)) = z:
     /// a state no picture shows is closed as a dead end.
@@ -75,10 +76,9 @@ pub struct PlannerArgs {
     /// order (the IPC convention); it must write the plan file.
     #[arg(long, default_value = "builtin", value_name = "PLANNER")]
     pub planner: String,
-    /// Which latent states and actions the built-in planner expands [default:
-    /// pictures, or round-trip for a run extracted without picture
-    /// preconditions]. External planners search the exported PDDL as it is
-    /// (`none`).
+    /// Which latent states and moves the built-in planner takes [default:
+    /// pictures, or round-trip for a run extracted without picture rules].
+    /// External planners search the exported PDDL as it is (`none`).
     #[arg(long, value_enum)]
     pub filter: Option<FilterArg>,
 }
@@ -215,7 +215,7 @@ pub fn plan(args: &PlanArgs) -> anyhow::Result<()> {
             f.rejected,
             f.tested,
             if f.kind == Filter::Pictures.name() {
-                format!("; denied {} applicable actions by their pictures", f.denied)
+                format!("; denied {} moves by the picture rules", f.denied)
             } else {
                 String::new()
             }

@@ -295,10 +295,13 @@ impl<'a> NetworkGuard<'a> {
         ops: &mut Vec<u32>,
         successor: &dyn Fn(u32, &mut [u64]),
     ) -> anyhow::Result<()> {
-        let Some((rules, labels)) = self.pictures.as_ref().map(|(r, l)| (*r, l.clone())) else {
+        if self.pictures.is_none() {
+            return Ok(());
+        }
+        let before = self.picture(state)?.data().to_vec();
+        let Some((rules, labels)) = &self.pictures else {
             return Ok(());
         };
-        let before = self.picture(state)?.data().to_vec();
         ops.retain(|&op| rules.admits(labels[op as usize], &before));
         let mut next = vec![0u64; state.len()];
         let successors: Vec<Vec<u8>> = ops
