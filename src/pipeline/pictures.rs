@@ -174,14 +174,19 @@ impl PictureRules {
             .is_none_or(|r| self.contradicted(&r.pre, before) <= TOLERANCE)
     }
 
+    /// True if the move `before` → `after` by label `label` keeps its
+    /// postcondition and frame (the precondition is [`Self::admits`]).
+    pub fn keeps(&self, label: usize, before: &[f32], after: &[f32]) -> bool {
+        self.by_label.get(&label).is_none_or(|r| {
+            self.contradicted(&r.post, after) <= TOLERANCE
+                && self.changed(&r.frame, before, after) <= TOLERANCE
+        })
+    }
+
     /// True if the move `before` → `after` by label `label` keeps all its
     /// rules: the precondition, the postcondition and the frame.
     pub fn allows(&self, label: usize, before: &[f32], after: &[f32]) -> bool {
-        self.by_label.get(&label).is_none_or(|r| {
-            self.contradicted(&r.pre, before) <= TOLERANCE
-                && self.contradicted(&r.post, after) <= TOLERANCE
-                && self.changed(&r.frame, before, after) <= TOLERANCE
-        })
+        self.admits(label, before) && self.keeps(label, before, after)
     }
 
     /// The share of the moves `pre[i]` → `post[i]` (for `i` in each label's

@@ -315,7 +315,7 @@ impl<'a> NetworkGuard<'a> {
         let mut k = 0;
         ops.retain(|&op| {
             k += 1;
-            rules.allows(labels[op as usize], &before, after[k - 1].data())
+            rules.keeps(labels[op as usize], &before, after[k - 1].data())
         });
         Ok(())
     }

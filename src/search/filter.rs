@@ -176,6 +176,15 @@ mod tests {
         asked: Vec<(u64, u32)>,
     }
 
+    fn no_step_from(op: u32, below: u64, avoid: u64) -> NoStepFrom {
+        NoStepFrom {
+            op,
+            below,
+            avoid,
+            asked: Vec::new(),
+        }
+    }
+
     impl Guard for NoStepFrom {
         fn admits(&mut self, _: &[u64]) -> bool {
             true
@@ -199,12 +208,7 @@ mod tests {
     fn operators_the_guard_forbids_are_not_applied() {
         // Without the jump from 0, the plan walks; the initial state is asked too.
         let jumping = line(true);
-        let guard = NoStepFrom {
-            op: 2,
-            below: 1,
-            avoid: 99,
-            asked: Vec::new(),
-        };
+        let guard = no_step_from(2, 1, 99);
         let space = Guarded::new(&jumping, guard);
         let result = astar(&space, &mut blind, Default::default());
         assert!(matches!(result.outcome, Outcome::Plan(ref p) if p.ops == vec![0; 5]));
@@ -212,12 +216,7 @@ mod tests {
         assert_eq!(result.stats.refused, 0);
         // Forbidding every step up from below 3 leaves no plan.
         let walking = line(false);
-        let guard = NoStepFrom {
-            op: 0,
-            below: 3,
-            avoid: 99,
-            asked: Vec::new(),
-        };
+        let guard = no_step_from(0, 3, 99);
         let result = astar(
             &Guarded::new(&walking, guard),
             &mut blind,
@@ -225,12 +224,7 @@ mod tests {
         );
         assert_eq!(result.outcome, Outcome::Unsolvable);
         // So does forbidding every move into state 4, judged by the successor.
-        let guard = NoStepFrom {
-            op: 9,
-            below: 0,
-            avoid: 4,
-            asked: Vec::new(),
-        };
+        let guard = no_step_from(9, 0, 4);
         let result = astar(
             &Guarded::new(&walking, guard),
             &mut blind,
