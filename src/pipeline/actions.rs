@@ -9,8 +9,9 @@ use std::path::Path;
 use anyhow::{bail, Context};
 use serde::{Deserialize, Serialize};
 
-use super::extract::{compile, preconditions_from_data, CompiledAction, LearnedAction};
-use super::pictures::{PictureRules, PICTURES};
+use super::extract::{
+    compile, preconditions_from_data, significant_preconditions, PRECONDITION_SIGNIFICANCE, CompiledAction, LearnedAction};
+use super::pictures::{PictureRules, PICTURES, SIGNIFICANCE};
 use crate::data::Dataset;
 use crate::domain::Image;
 use crate::model::Model;
@@ -147,6 +148,7 @@ pub fn extract(model: &Model, data: &Dataset) -> anyhow::Result<ActionModel> {
         PreconditionSource::Data => same_effect_groups(&apply_zero, &apply_one),
         PreconditionSource::Regression => (0..used.len()).map(|k| vec![k]).collect(),
     };
+    let ones_rate = ones_rate(&z0, f);
     let mut counts = BTreeMap::new();
     let mut learned = Vec::with_capacity(groups.len());
     let mut members_by_label = Vec::with_capacity(groups.len());
@@ -164,7 +166,18 @@ pub fn extract(model: &Model, data: &Dataset) -> anyhow::Result<ActionModel> {
         let states: Vec<Vec<bool>> = members.iter().map(|&i| to_bools(&z0[i])).collect();
         members_by_label.push((label, members));
         let (pre_pos, pre_neg) = match source {
-            PreconditionSource::Data => preconditions_from_data(&states),
+            PreconditionSource::Data => {
+                let touched: Vec<bool> = (0..f)
+                    .map(|j| apply_zero[k][j] != 0 || apply_one[k][j] == 0)
+                    .collect();
+                significant_preconditions(
+                    preconditions_from_data(&states),
+                    &touched,
+                    &ones_rate,
+                    PRECONDITION_SIGNIFICANCE,
+                    states.len(),
+                )
+            }
             PreconditionSource::Regression => (
                 to_bools(&reg_zero[k]),
                 reg_one[k].iter().map(|&b| b == 0).collect(),
@@ -183,7 +196,12 @@ pub fn extract(model: &Model, data: &Dataset) -> anyhow::Result<ActionModel> {
     fn pixels(images: &[Image]) -> Vec<&[f32]> {
         images.iter().map(Image::data).collect()
     }
-    let mut pictures = PictureRules::learn(&pixels(&pre), &pixels(&suc), &members_by_label);
+    let mut pictures = PictureRules::learn(
+        &pixels(&pre),
+        &pixels(&suc),
+        &members_by_label,
+        SIGNIFICANCE,
+    );
     // How often the filter would deny an observed move on the pictures the
     // network decodes for its states (what the planner sees).
     let (decoded_pre, decoded_suc) = (model.decode(&z0)?, model.decode(&z1)?);
@@ -202,6 +220,18 @@ pub fn extract(model: &Model, data: &Dataset) -> anyhow::Result<ActionModel> {
         actions: compiled.iter().map(|c| saved(c, observed)).collect(),
         pictures: Some(pictures),
     })
+}
+
+/// Per bit, the share of the states `z` with it set.
+fn ones_rate(z: &[Vec<u8>], bits: usize) -> Vec<f64> {
+    let mut rate = vec![0f64; bits];
+    for s in z {
+        for (r, &b) in rate.iter_mut().zip(s) {
+            *r += f64::from(b);
+        }
+    }
+    rate.iter_mut().for_each(|r| *r /= z.len().max(1) as f64);
+    rate
 }
 
 /// The transitions (indices) whose pre-states describe each used label, and

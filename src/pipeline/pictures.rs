@@ -49,6 +49,20 @@ const VARYING: f32 = 0.05;
 /// should be only 7 % (their corners).
 pub const TOLERANCE: f32 = 0.02;
 
+/// A steady pixel joins a rule only when its steadiness is unlikely by
+/// chance: `n` moves whose pictures all show it within reach of the rule's
+/// value, where a random picture does so with probability `c`, make it
+/// significant when `c^n` is at most this. An action seen in 3 moves of the
+/// 8-puzzle otherwise takes every pixel its 3 pictures happen to share (a
+/// stroke common to several digits) as a precondition and is denied on a
+/// valid move with another tile there: session 12 found such a rule blocking
+/// the only optimal plan of a 14-step problem.
+pub const SIGNIFICANCE: f64 = 1e-3;
+
+/// Pictures sampled (evenly over the data) to measure the chance `c` of
+/// [`SIGNIFICANCE`].
+const CHANCE_SAMPLE: usize = 1024;
+
 /// The metadata key of [`PictureRules::self_denied`].
 const SELF_DENIED: &str = "self_denied";
 
@@ -93,11 +107,20 @@ pub type Group = (usize, Vec<usize>);
 
 impl PictureRules {
     /// Learns the rules from the pre-pictures `pre`, their successors `post`
-    /// and the moves (indices into both) each label was given. Every picture
-    /// has the same length; labels without moves get no rule.
-    pub fn learn(pre: &[&[f32]], post: &[&[f32]], groups: &[Group]) -> PictureRules {
+    /// and the moves (indices into both) each label was given, keeping in the
+    /// `pre` and `post` masks the steady pixels whose chance agreement over
+    /// the label's moves is at most `significance` (1 keeps them all; see
+    /// [`SIGNIFICANCE`]). Every picture has the same length; labels without
+    /// moves get no rule.
+    pub fn learn(
+        pre: &[&[f32]],
+        post: &[&[f32]],
+        groups: &[Group],
+        significance: f64,
+    ) -> PictureRules {
         let len = pre.first().map_or(0, |p| p.len());
         let reach = Stats::over(pre.iter().copied(), len).deviation();
+        let chance = Chance::sample(pre, len);
         let varies: Vec<bool> = reach.iter().map(|&d| d >= VARYING).collect();
         let steady = |p: usize, d: f32| varies[p] && d <= STEADY * reach[p];
         let mut by_label = BTreeMap::new();
@@ -114,10 +137,13 @@ impl PictureRules {
                 }
             }
             let n = members.len() as f64;
+            let moves = members.len().min(i32::MAX as usize) as i32;
             let mask = |s: &Stats| {
                 let (mean, dev) = (s.mean(), s.deviation());
+                let significant =
+                    |p: usize| chance.within(p, mean[p], reach[p]).powi(moves) <= significance;
                 let mut m = Mask::default();
-                for p in (0..len).filter(|&p| steady(p, dev[p])) {
+                for p in (0..len).filter(|&p| steady(p, dev[p]) && significant(p)) {
                     m.pixels.push(p as u32);
                     m.expect.push(mean[p]);
                 }
@@ -320,6 +346,43 @@ impl PictureRules {
 }
 
 /// Per-value sums over pictures, in f64.
+/// Per pixel, the sorted values of an even sample of the pictures: how
+/// likely a random picture shows a value near a given one.
+struct Chance {
+    /// Pixel-major: the sample's values of pixel `p` are `values[p*k..(p+1)*k]`.
+    values: Vec<f32>,
+    k: usize,
+}
+
+impl Chance {
+    fn sample(pictures: &[&[f32]], len: usize) -> Chance {
+        let k = pictures.len().min(CHANCE_SAMPLE);
+        let mut values = vec![0f32; len * k];
+        for j in 0..k {
+            let picture = pictures[j * pictures.len() / k];
+            for (p, &v) in picture.iter().enumerate() {
+                values[p * k + j] = v;
+            }
+        }
+        values
+            .chunks_mut(k.max(1))
+            .for_each(|c| c.sort_by(f32::total_cmp));
+        Chance { values, k }
+    }
+
+    /// Share of the sample whose pixel `p` is within `reach` of `value`
+    /// (1 without a sample).
+    fn within(&self, p: usize, value: f32, reach: f32) -> f64 {
+        if self.k == 0 {
+            return 1.0;
+        }
+        let v = &self.values[p * self.k..(p + 1) * self.k];
+        let lo = v.partition_point(|&x| x < value - reach);
+        let hi = v.partition_point(|&x| x <= value + reach);
+        (hi - lo) as f64 / self.k as f64
+    }
+}
+
 struct Stats {
     sum: Vec<f64>,
     squares: Vec<f64>,
@@ -383,7 +446,7 @@ mod tests {
             &[1.0, 0.0, 1.0, 1.0],
         ];
         let groups = [(1, vec![0, 1]), (2, vec![2, 3]), (3, vec![])];
-        (PictureRules::learn(&pre, &post, &groups), pre, post)
+        (PictureRules::learn(&pre, &post, &groups, 1.0), pre, post)
     }
 
     #[test]
@@ -409,6 +472,30 @@ mod tests {
             !p.by_label.contains_key(&3),
             "a label without moves gets no rule"
         );
+    }
+
+    #[test]
+    fn steady_pixels_that_chance_explains_are_left_out() {
+        // 100 pictures of 2 pixels: pixel 0 is on in half of them, pixel 1
+        // in 90 %. Label 1's moves all start with both on.
+        let pictures: Vec<[f32; 2]> = (0..100)
+            .map(|i| [(i % 2) as f32, if i % 10 == 0 { 0.0 } else { 1.0 }])
+            .collect();
+        let pre: Vec<&[f32]> = pictures.iter().map(|p| &p[..]).collect();
+        let with_moves = |n: usize| {
+            let members: Vec<usize> = (0..100).filter(|i| i % 2 == 1).take(n).collect();
+            PictureRules::learn(&pre, &pre, &[(1, members)], SIGNIFICANCE)
+        };
+        // Three moves: 0.5^3 and 0.9^3 are chance.
+        assert!(with_moves(3).by_label[&1].pre.pixels.is_empty());
+        // Twelve: 0.5^12 = 2e-4 is not, 0.9^12 = 0.28 still is.
+        assert_eq!(with_moves(12).by_label[&1].pre.pixels, vec![0]);
+        // Fifty: 0.9^50 = 5e-3 is still chance.
+        assert_eq!(with_moves(50).by_label[&1].pre.pixels, vec![0]);
+        // Without the test every steady pixel counts.
+        let all = (0..100).filter(|i| i % 2 == 1).take(3).collect();
+        let plain = PictureRules::learn(&pre, &pre, &[(1, all)], 1.0);
+        assert_eq!(plain.by_label[&1].pre.pixels, vec![0, 1]);
     }
 
     #[test]
