@@ -10,7 +10,9 @@ use anyhow::{bail, Context};
 use serde::{Deserialize, Serialize};
 
 use super::extract::{
-    compile, preconditions_from_data, significant_preconditions, PRECONDITION_SIGNIFICANCE, CompiledAction, LearnedAction};
+    compile, preconditions_from_data, significant_preconditions, CompiledAction, LearnedAction,
+    PRECONDITION_SIGNIFICANCE,
+};
 use super::pictures::{PictureRules, PICTURES, SIGNIFICANCE};
 use crate::data::Dataset;
 use crate::domain::Image;
