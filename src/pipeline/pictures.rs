@@ -345,7 +345,6 @@ impl PictureRules {
     }
 }
 
-/// Per-value sums over pictures, in f64.
 /// Per pixel, the sorted values of an even sample of the pictures: how
 /// likely a random picture shows a value near a given one.
 struct Chance {
@@ -383,6 +382,7 @@ impl Chance {
     }
 }
 
+/// Per-value sums over pictures, in f64.
 struct Stats {
     sum: Vec<f64>,
     squares: Vec<f64>,
