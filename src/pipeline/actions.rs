@@ -150,7 +150,10 @@ pub fn extract(model: &Model, data: &Dataset) -> anyhow::Result<ActionModel> {
         PreconditionSource::Data => same_effect_groups(&apply_zero, &apply_one),
         PreconditionSource::Regression => (0..used.len()).map(|k| vec![k]).collect(),
     };
-    let ones_rate = ones_rate(&z0, f);
+    let ones_rate = match source {
+        PreconditionSource::Data => ones_rate(&z0, f),
+        PreconditionSource::Regression => Vec::new(),
+    };
     let mut counts = BTreeMap::new();
     let mut learned = Vec::with_capacity(groups.len());
     let mut members_by_label = Vec::with_capacity(groups.len());
@@ -167,11 +170,10 @@ pub fn extract(model: &Model, data: &Dataset) -> anyhow::Result<ActionModel> {
         counts.insert(label, members.len());
         let states: Vec<Vec<bool>> = members.iter().map(|&i| to_bools(&z0[i])).collect();
         members_by_label.push((label, members));
+        let (zero, one) = (to_bools(&apply_zero[k]), to_bools(&apply_one[k]));
         let (pre_pos, pre_neg) = match source {
             PreconditionSource::Data => {
-                let touched: Vec<bool> = (0..f)
-                    .map(|j| apply_zero[k][j] != 0 || apply_one[k][j] == 0)
-                    .collect();
+                let touched: Vec<bool> = zero.iter().zip(&one).map(|(&z, &o)| z || !o).collect();
                 significant_preconditions(
                     preconditions_from_data(&states),
                     &touched,
@@ -187,8 +189,8 @@ pub fn extract(model: &Model, data: &Dataset) -> anyhow::Result<ActionModel> {
         };
         learned.push(LearnedAction {
             label,
-            apply_zero: to_bools(&apply_zero[k]),
-            apply_one: to_bools(&apply_one[k]),
+            apply_zero: zero,
+            apply_one: one,
             pre_pos,
             pre_neg,
         });

@@ -99,19 +99,25 @@ pub fn significant_preconditions(
     alpha: f64,
     n: usize,
 ) -> (Vec<bool>, Vec<bool>) {
-    let n = n.min(i32::MAX as usize) as i32;
     for j in 0..pos.len() {
         if touched[j] {
             continue;
         }
-        if pos[j] && ones_rate[j].powi(n) > alpha {
+        if pos[j] && explained_by_chance(ones_rate[j], n, alpha) {
             pos[j] = false;
         }
-        if neg[j] && (1.0 - ones_rate[j]).powi(n) > alpha {
+        if neg[j] && explained_by_chance(1.0 - ones_rate[j], n, alpha) {
             neg[j] = false;
         }
     }
     (pos, neg)
+}
+
+/// True when `n` independent draws that each agree with probability `share`
+/// all agree with probability above `alpha`: their agreement says nothing.
+/// The test of both [`significant_preconditions`] and the picture rules.
+pub fn explained_by_chance(share: f64, n: usize, alpha: f64) -> bool {
+    share.powi(n.min(i32::MAX as usize) as i32) > alpha
 }
 
 /// Compiles learned actions into STRIPS actions, splitting flips.

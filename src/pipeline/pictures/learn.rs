@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::{Group, Mask, PictureRule, PictureRules};
+use crate::pipeline::extract::explained_by_chance;
 
 /// A pixel is steady over an action's pictures when its standard deviation
 /// there (or, for the frame, the root mean square of its change) is at most
@@ -61,11 +62,12 @@ impl PictureRules {
                 }
             }
             let n = members.len() as f64;
-            let moves = members.len().min(i32::MAX as usize) as i32;
             let mask = |s: &Stats| {
                 let (mean, dev) = (s.mean(), s.deviation());
-                let significant =
-                    |p: usize| chance.within(p, mean[p], reach[p]).powi(moves) <= significance;
+                let significant = |p: usize| {
+                    let share = chance.within(p, mean[p], reach[p]);
+                    !explained_by_chance(share, members.len(), significance)
+                };
                 let mut m = Mask::default();
                 for p in (0..len).filter(|&p| steady(p, dev[p]) && significant(p)) {
                     m.pixels.push(p as u32);
