@@ -182,3 +182,76 @@ fn train_selects_the_estimator() {
         assert!(err.contains(says), "{bad}: {err}");
     }
 }
+
+#[test]
+fn train_uses_the_domains_own_network_unless_told() {
+    let sb = Sandbox::new();
+    sb.ok(&[
+        "generate",
+        "-d",
+        "puzzle3x2-digits",
+        "-n",
+        "120",
+        "--out",
+        "p32",
+    ]);
+    let quick = [
+        "--epochs",
+        "1",
+        "--set",
+        "train.refine_epochs=0",
+        "--device",
+        "cpu",
+    ];
+    let train = |data: &str, run: &str, extra: &[&str]| {
+        let mut args = vec!["train", "--data", data, "--out", run];
+        args.extend_from_slice(&quick);
+        args.extend_from_slice(extra);
+        let out = sb.ok(&args);
+        let config = std::fs::read_to_string(sb.path(run).join("config.json")).unwrap();
+        let config: serde_json::Value = serde_json::from_str(&config).unwrap();
+        (out, config)
+    };
+    let (out, config) = train("p32", "r1", &[]);
+    assert!(
+        out.contains("network: tiny (the puzzle3x2-digits preset's own network)"),
+        "{out}"
+    );
+    assert_eq!(config["model"]["bits"], 32, "{config}");
+
+    // A user's preset names its network and settings over it; --preset wins
+    // and leaves the domain's settings out.
+    std::fs::write(
+        sb.path("mine.toml"),
+        "name = \"mine\"\n\n[network]\npreset = \"cpu-mlp-ama4\"\n\
+         set = [\"model.bits=20\", \"model.actions=40\", \"train.batch=20\"]\n\n\
+         [domain]\nkind = \"lights-out\"\nsize = 3\n",
+    )
+    .unwrap();
+    sb.ok(&["generate", "-d", "mine.toml", "-n", "80", "--out", "mine"]);
+    let (out, config) = train("mine", "r2", &[]);
+    assert!(
+        out.contains("network: cpu-mlp-ama4 --set model.bits=20 --set model.actions=40"),
+        "{out}"
+    );
+    assert_eq!(config["model"]["bits"], 20, "{config}");
+    assert_eq!(config["model"]["variant"], "ama4_plus", "{config}");
+    let (out, config) = train(
+        "mine",
+        "r3",
+        &["--preset", "tiny", "--set", "train.batch=20"],
+    );
+    assert!(out.contains("network: tiny (--preset)"), "{out}");
+    assert_eq!(config["model"]["bits"], 32, "{config}");
+
+    std::fs::write(
+        sb.path("bad.toml"),
+        "name = \"bad\"\n\n[network]\npreset = \"gpu-huge\"\n\n[domain]\nkind = \"lights-out\"\nsize = 3\n",
+    )
+    .unwrap();
+    let err = sb.fails(&["generate", "-d", "bad.toml", "-n", "80", "--out", "bad"]);
+    assert!(
+        err.contains("bad.toml") && err.contains("gpu-huge") && err.contains("cpu-mlp-ama4"),
+        "{err}"
+    );
+}

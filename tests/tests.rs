@@ -8,4 +8,5 @@ mod data;
 mod domains;
 mod model;
 mod pipeline;
+mod six_domains;
 mod solve;

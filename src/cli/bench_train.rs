@@ -17,7 +17,6 @@ use crate::model::nets::{set_candle_batch_norm, uses_cudnn_batch_norm};
 use crate::model::speed::{self, SpeedOptions, SpeedReport};
 use crate::model::torch_ref::{self, TorchRun};
 use crate::model::workflow;
-use crate::model::Preset;
 
 /// PyTorch variants of the reference.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -153,13 +152,6 @@ fn device_name(device: &Device) -> String {
     }
 }
 
-fn preset_name(p: Preset) -> String {
-    serde_json::to_value(p)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_else(|| format!("{p:?}"))
-}
-
 /// Runs `latplan bench-train` and prints the table.
 pub fn bench_train(args: &BenchTrainArgs) -> anyhow::Result<()> {
     workflow::set_cpu_threads(args.threads)?;
@@ -188,9 +180,9 @@ pub fn bench_train(args: &BenchTrainArgs) -> anyhow::Result<()> {
             seed: args.seed,
             host_noise: false,
         };
-        let name = preset_name(opts.preset);
-        if args.check && !check(args, &opts, &device, &name)? {
-            check_failed.push(name.clone());
+        let name = opts.preset.name();
+        if args.check && !check(args, &opts, &device, name)? {
+            check_failed.push(name);
         }
         eprintln!("timing {name} on {}", device_name(&device));
         let report =
@@ -331,7 +323,7 @@ fn variant_row(
     base: &SpeedReport,
     what: &str,
 ) -> anyhow::Result<Row> {
-    let name = preset_name(opts.preset);
+    let name = opts.preset.name();
     eprintln!("timing {name} on {} with {what}", device_name(device));
     let r = speed::measure(opts, device)
         .with_context(|| format!("timing the preset {name} with {what}"))?;

@@ -194,7 +194,8 @@ pub fn render(args: &RenderArgs) -> anyhow::Result<()> {
 pub fn list_domains() -> anyhow::Result<()> {
     for name in builtin_names() {
         let preset = Preset::load(name)?;
-        println!("{name:<20} {}", preset.description);
+        let network = preset.network.preset.name();
+        println!("{name:<20} {network:<13} {}", preset.description);
     }
     Ok(())
 }

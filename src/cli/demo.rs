@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use super::progress::bar;
-use super::train::{train_and_extract, DeviceArg, PresetArg};
+use super::train::{network, train_and_extract, DeviceArg, PresetArg};
 use crate::data::generate::{self, ProblemOptions};
 use crate::data::problems::ProblemSet;
 use crate::domain::Preset;
@@ -36,9 +36,9 @@ pub struct DemoArgs {
     /// Training pairs [default: the preset's].
     #[arg(long, short = 'n')]
     pub transitions: Option<usize>,
-    /// Network preset.
-    #[arg(long, value_enum, default_value = "cpu-mlp")]
-    pub preset: PresetArg,
+    /// Network preset [default: the domain's own network, as for `latplan train`].
+    #[arg(long, value_enum)]
+    pub preset: Option<PresetArg>,
     /// Epochs [default: the network preset's].
     #[arg(long)]
     pub epochs: Option<usize>,
@@ -64,19 +64,21 @@ pub fn demo(args: &DemoArgs) -> anyhow::Result<()> {
     println!("[1/4] generating {} …", preset.name);
     let n = args.transitions.unwrap_or(preset.transitions);
     let progress = bar("rendering", n as u64);
-    generate::dataset(&preset, n, args.seed, &progress)?.save(&data)?;
+    let ds = generate::dataset(&preset, n, args.seed, &progress)?;
+    ds.save(&data)?;
     progress.finish_and_clear();
+    let network = network(args.preset, &ds.manifest);
     println!(
-        "[2/4] training the {:?} network (progress below) …",
-        args.preset
+        "[2/4] training the {} network (progress below) …",
+        network.preset.name()
     );
     let dev = device(args.device.into())?;
     let opts = TrainOptions {
-        preset: args.preset.into(),
+        preset: network.preset,
         epochs: args.epochs,
         seed: args.seed,
         resume: false,
-        overrides: Vec::new(),
+        overrides: network.set,
     };
     train_and_extract(&data, &run, &opts, &dev)?;
     println!("[3/4] drawing a {}-step problem …", args.steps);

@@ -10,6 +10,8 @@ use indicatif::ProgressBar;
 
 use super::bench::EstimatorArg;
 use super::progress::bar;
+use crate::data::dataset::Manifest;
+use crate::domain::preset::Network;
 use crate::domain::Image;
 use crate::model::quality::QualityReport;
 use crate::model::train::{Event, Observer};
@@ -73,9 +75,11 @@ pub struct TrainArgs {
     /// Run folder to create (or to continue with --resume).
     #[arg(long, short = 'o', value_name = "RUN")]
     pub out: PathBuf,
-    /// Network and schedule.
-    #[arg(long, value_enum, default_value = "cpu-mlp")]
-    pub preset: PresetArg,
+    /// Network and schedule [default: the dataset's domain's own network, with
+    /// its settings (`[network]` in the domain preset; `cpu-mlp` for datasets
+    /// made before it existed)].
+    #[arg(long, value_enum)]
+    pub preset: Option<PresetArg>,
     /// Total epochs [default: the preset's].
     #[arg(long)]
     pub epochs: Option<usize>,
@@ -229,18 +233,51 @@ pub fn train(args: &TrainArgs) -> anyhow::Result<()> {
     if args.resume && estimator != EstimatorKind::default() {
         bail!("--estimator cannot change a run being resumed (--resume uses the run's own)");
     }
-    // The estimator goes first so that an explicit `--set model.estimator=…` wins.
-    let overrides = std::iter::once(format!("model.estimator={}", estimator.name()))
+    let network = if args.resume {
+        Network::default() // unused: a resumed run keeps its own configuration
+    } else {
+        network(args.preset, &Manifest::read(&args.data)?)
+    };
+    // The domain's settings, then the estimator, so that an explicit
+    // `--set model.estimator=…` wins, as every `--set` does.
+    let overrides = network
+        .set
+        .into_iter()
+        .chain(std::iter::once(format!(
+            "model.estimator={}",
+            estimator.name()
+        )))
         .chain(args.overrides.iter().cloned())
         .collect();
     let opts = TrainOptions {
-        preset: args.preset.into(),
+        preset: network.preset,
         epochs: args.epochs,
         seed: args.seed,
         resume: args.resume,
         overrides,
     };
     train_and_extract(&args.data, &args.out, &opts, &device)
+}
+
+/// The network of a new run on a dataset with `manifest`: `--preset` when
+/// given (without the domain's settings, which belong to its own preset), else
+/// the domain's own; says which.
+pub fn network(preset: Option<PresetArg>, manifest: &Manifest) -> Network {
+    let chosen = match preset {
+        Some(p) => Network {
+            preset: p.into(),
+            set: Vec::new(),
+        },
+        None => manifest.network.clone().unwrap_or_default(),
+    };
+    let sets: String = chosen.set.iter().map(|s| format!(" --set {s}")).collect();
+    let why = match (preset, &manifest.network) {
+        (Some(_), _) => "--preset".to_string(),
+        (None, Some(_)) => format!("the {} preset's own network", manifest.preset),
+        (None, None) => "the default: this dataset names no network".to_string(),
+    };
+    println!("network: {}{sets} ({why})", chosen.preset.name());
+    chosen
 }
 
 /// Trains (or resumes) a run with a progress bar, prints its quality, then

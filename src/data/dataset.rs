@@ -15,6 +15,7 @@ use anyhow::{bail, Context};
 use safetensors::tensor::{Dtype, TensorView};
 use serde::{Deserialize, Serialize};
 
+use crate::domain::preset::Network;
 use crate::domain::{Code, DomainConfig, Image, Shape};
 
 /// File name of the manifest inside a dataset directory.
@@ -82,6 +83,33 @@ pub struct Manifest {
     pub code_len: usize,
     /// The train/validation/test split.
     pub split: Split,
+    /// The domain preset's own network (absent in datasets made before
+    /// session 13: then `latplan train` uses `cpu-mlp`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<Network>,
+}
+
+impl Manifest {
+    /// Reads `manifest.json` of the dataset directory `dir` alone.
+    pub fn read(dir: &Path) -> anyhow::Result<Manifest> {
+        let mpath = dir.join(MANIFEST);
+        if !mpath.is_file() {
+            bail!(
+                "{} is not a dataset directory: {} is missing (make one with `latplan generate`)",
+                dir.display(),
+                MANIFEST
+            );
+        }
+        let manifest: Manifest = crate::util::read_json(&mpath)?;
+        if manifest.format_version != FORMAT_VERSION {
+            bail!(
+                "{} has dataset format version {}, this latplan reads version {FORMAT_VERSION}",
+                mpath.display(),
+                manifest.format_version
+            );
+        }
+        Ok(manifest)
+    }
 }
 
 /// A dataset in memory.
@@ -176,22 +204,7 @@ impl Dataset {
     /// Reads a dataset directory written by [`Dataset::save`], checking that
     /// every tensor has the size the manifest promises.
     pub fn load(dir: &Path) -> anyhow::Result<Dataset> {
-        let mpath = dir.join(MANIFEST);
-        if !mpath.is_file() {
-            bail!(
-                "{} is not a dataset directory: {} is missing (make one with `latplan generate`)",
-                dir.display(),
-                MANIFEST
-            );
-        }
-        let manifest: Manifest = crate::util::read_json(&mpath)?;
-        if manifest.format_version != FORMAT_VERSION {
-            bail!(
-                "{} has dataset format version {}, this latplan reads version {FORMAT_VERSION}",
-                mpath.display(),
-                manifest.format_version
-            );
-        }
+        let manifest = Manifest::read(dir)?;
         let tpath = dir.join(TENSORS);
         let bytes =
             std::fs::read(&tpath).with_context(|| format!("cannot read {}", tpath.display()))?;

@@ -46,6 +46,7 @@ pub fn dataset(
             shape,
             code_len: domain.code_len(),
             split: Split::latplan(n),
+            network: Some(preset.network.clone()),
         },
         pre: Vec::with_capacity(n * shape.len()),
         suc: Vec::with_capacity(n * shape.len()),

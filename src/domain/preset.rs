@@ -120,8 +120,33 @@ pub struct Preset {
     /// smaller worlds such as Hanoi have no states 14 moves from the goal).
     #[serde(default = "default_steps")]
     pub steps: Vec<usize>,
+    /// The network that learns the domain (what `latplan train` uses unless
+    /// `--preset` says otherwise).
+    #[serde(default)]
+    pub network: Network,
     /// The world.
     pub domain: DomainConfig,
+}
+
+/// A domain's own network: a model preset and settings over it (the
+/// `--set KEY=VALUE` of `latplan train`), chosen by measurement (README).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Network {
+    /// The model preset, e.g. `cpu-mlp-ama4`.
+    pub preset: crate::model::Preset,
+    /// Settings over the preset, e.g. `["model.bits=64"]`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub set: Vec<String>,
+}
+
+impl Default for Network {
+    fn default() -> Self {
+        Network {
+            preset: crate::model::Preset::CpuMlp,
+            set: Vec::new(),
+        }
+    }
 }
 
 fn default_transitions() -> usize {

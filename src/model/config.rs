@@ -177,6 +177,17 @@ pub enum Preset {
 }
 
 impl Preset {
+    /// The name on the command line and in domain presets, e.g. `cpu-mlp-ama4`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Preset::CpuMlp => "cpu-mlp",
+            Preset::CpuMlpAma4 => "cpu-mlp-ama4",
+            Preset::Tiny => "tiny",
+            Preset::Conv => "conv",
+            Preset::ConvAma4 => "conv-ama4",
+        }
+    }
+
     /// The preset's model and training configuration for images of `shape`.
     pub fn configs(self, shape: Shape, seed: u64) -> (ModelConfig, TrainConfig) {
         let mlp = |hidden: Vec<usize>| Arch::Mlp { hidden };
@@ -286,6 +297,22 @@ mod tests {
         assert!((t.temperature(500) - 5.0 * 0.1f64.sqrt()).abs() < 1e-9);
         assert!((t.temperature(1000) - 0.5).abs() < 1e-9);
         assert_eq!(t.temperature(1800), 0.5);
+    }
+
+    #[test]
+    fn preset_names_are_their_serde_names() {
+        for p in [
+            Preset::CpuMlp,
+            Preset::CpuMlpAma4,
+            Preset::Tiny,
+            Preset::Conv,
+            Preset::ConvAma4,
+        ] {
+            assert_eq!(
+                serde_json::to_string(&p).unwrap(),
+                format!("\"{}\"", p.name())
+            );
+        }
     }
 
     #[test]

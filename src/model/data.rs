@@ -4,7 +4,7 @@
 
 use std::ops::Range;
 
-use candle_core::{Device, Result, Tensor};
+use candle_core::{DType, Device, Result, Tensor};
 use candle_nn::ops;
 
 use super::config::Output;
@@ -148,6 +148,79 @@ pub fn batch(
     Ok(Batch { x0, x1, t0, t1 })
 }
 
+/// The transitions' pixels kept on the compute device for a whole training
+/// run, as `u8` (a quarter of the floats' size), and made into batches there:
+/// a batch is an index selection and three elementwise passes, with no copy
+/// from the host and nothing computed on it. Each batch equals [`batch`] bit
+/// for bit (the same IEEE operations in the same order).
+pub struct Resident {
+    /// `u8 [n, height, width, channels]`, images before and after.
+    pre: Tensor,
+    suc: Tensor,
+    /// `f32 [height, width, channels]` of the [`Normalization`].
+    mean: Tensor,
+    std: Tensor,
+    /// `f32 []`: 255, the divisor from bytes to [0, 1].
+    full: Tensor,
+    output: Output,
+}
+
+impl Resident {
+    /// Copies the pixels of `pairs` to `device` once.
+    pub fn new(
+        pairs: &Pairs,
+        norm: &Normalization,
+        output: Output,
+        device: &Device,
+    ) -> Result<Self> {
+        let s = pairs.shape;
+        let dims = (pairs.len(), s.height, s.width, s.channels);
+        let (mean, std) = norm.tensors(s, device)?;
+        Ok(Resident {
+            pre: Tensor::from_slice(pairs.pre, dims, device)?,
+            suc: Tensor::from_slice(pairs.suc, dims, device)?,
+            mean,
+            std,
+            full: Tensor::new(255f32, device)?,
+            output,
+        })
+    }
+
+    /// Indices as a `u32` tensor on the data's device (one small copy, e.g.
+    /// an epoch's whole batch order, narrowed per batch after).
+    pub fn indices(&self, indices: &[usize]) -> Result<Tensor> {
+        let ids: Vec<u32> = indices.iter().map(|&i| i as u32).collect();
+        Tensor::new(ids.as_slice(), self.pre.device())
+    }
+
+    /// The batch of the transitions `ids` (`u32 [batch]` on the data's device).
+    ///
+    /// # Shapes
+    /// every field of the result: `[ids.len(), height, width, channels]`.
+    pub fn batch(&self, ids: &Tensor) -> Result<Batch> {
+        let side = |images: &Tensor| -> Result<(Tensor, Tensor)> {
+            let raw = images
+                .index_select(ids, 0)?
+                .to_dtype(DType::F32)?
+                .broadcast_div(&self.full)?;
+            let x = raw.broadcast_sub(&self.mean)?.broadcast_div(&self.std)?;
+            let t = match self.output {
+                Output::Bernoulli => raw,
+                Output::Gaussian { .. } => x.clone(),
+            };
+            Ok((x, t))
+        };
+        let (x0, t0) = side(&self.pre)?;
+        let (x1, t1) = side(&self.suc)?;
+        Ok(Batch { x0, x1, t0, t1 })
+    }
+
+    /// The batch of the transitions `indices` (copies the indices only).
+    pub fn batch_of(&self, indices: &[usize]) -> Result<Batch> {
+        self.batch(&self.indices(indices)?)
+    }
+}
+
 /// Normalized input tensor of images (all of `shape`).
 ///
 /// # Shapes
@@ -196,4 +269,49 @@ pub fn output_to_images(
     (0..n)
         .map(|i| Image::from_vec(shape, flat[i * per..(i + 1) * per].to_vec()))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Bytes of every value, so that equality means bit for bit.
+    fn bits(t: &Tensor) -> Vec<u32> {
+        let v = t.flatten_all().unwrap().to_vec1::<f32>().unwrap();
+        v.into_iter().map(f32::to_bits).collect()
+    }
+
+    #[test]
+    fn resident_batches_equal_host_batches_bit_for_bit() {
+        let shape = Shape {
+            height: 3,
+            width: 2,
+            channels: 3,
+        };
+        let n = 7;
+        let pre: Vec<u8> = (0..n * shape.len()).map(|i| (i * 37 % 256) as u8).collect();
+        let suc: Vec<u8> = (0..n * shape.len()).map(|i| (i * 91 % 251) as u8).collect();
+        let pairs = Pairs {
+            shape,
+            pre: &pre,
+            suc: &suc,
+        };
+        let norm = Normalization::from_pairs(&pairs, 0..5);
+        let indices = [4, 0, 6, 6, 2];
+        for output in [Output::Bernoulli, Output::Gaussian { sigma: 0.1 }] {
+            let host = batch(&pairs, &indices, &norm, output, &Device::Cpu).unwrap();
+            let data = Resident::new(&pairs, &norm, output, &Device::Cpu).unwrap();
+            let all = data.indices(&[1, 4, 0, 6, 6, 2, 3]).unwrap();
+            let resident = data.batch(&all.narrow(0, 1, 5).unwrap()).unwrap();
+            for (h, r) in [
+                (&host.x0, &resident.x0),
+                (&host.x1, &resident.x1),
+                (&host.t0, &resident.t0),
+                (&host.t1, &resident.t1),
+            ] {
+                assert_eq!(h.dims(), r.dims());
+                assert_eq!(bits(h), bits(r), "{output:?}");
+            }
+        }
+    }
 }

@@ -20,7 +20,7 @@ use anyhow::Context;
 use candle_core::Tensor;
 use rand::seq::SliceRandom;
 
-use super::data::{batch, Pairs};
+use super::data::Resident;
 use super::noise::Noise;
 use super::train::{EpochSums, Losses, Observer, Session, STREAM_EPOCH};
 use crate::util::rng;
@@ -33,12 +33,11 @@ const COST_CHUNK: usize = 256;
 
 impl Session {
     /// The eval-mode (hard) codes of the pre and successor images in `range`.
-    fn hard_codes(&self, pairs: &Pairs, range: Range<usize>) -> anyhow::Result<(Tensor, Tensor)> {
-        let cfg = self.model.config();
+    fn hard_codes(&self, data: &Resident, range: Range<usize>) -> anyhow::Result<(Tensor, Tensor)> {
         let indices: Vec<usize> = range.collect();
         let (mut z0, mut z1) = (Vec::new(), Vec::new());
         for chunk in indices.chunks(512) {
-            let b = batch(pairs, chunk, &self.norm, cfg.output, &self.device)?;
+            let b = data.batch_of(chunk)?;
             z0.push(self.model.encode(&b.x0)?); // [chunk, bits]
             z1.push(self.model.encode(&b.x1)?);
         }
@@ -78,13 +77,13 @@ impl Session {
     /// One epoch of the action refinement (E step, then M step over shuffled batches).
     pub(super) fn refine_epoch(
         &mut self,
-        pairs: &Pairs,
+        data: &Resident,
         range: Range<usize>,
         observer: &mut dyn Observer,
     ) -> anyhow::Result<Losses> {
         let epoch = self.epochs_done();
         if self.codes.is_none() {
-            self.codes = Some(self.hard_codes(pairs, range.clone())?);
+            self.codes = Some(self.hard_codes(data, range.clone())?);
         }
         let (z0, z1) = self.codes.clone().context("the codes were just made")?;
         let labels = Tensor::new(self.assign_labels(&z0, &z1)?.as_slice(), &self.device)?; // [n]

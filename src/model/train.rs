@@ -18,7 +18,7 @@ use rand::seq::SliceRandom;
 
 use super::config::{ModelConfig, TrainConfig};
 use super::csae::CubeSpaceAe;
-use super::data::{batch, Batch, Normalization, Pairs};
+use super::data::{Batch, Normalization, Pairs, Resident};
 use super::loss::{summarize, LOSS_NAMES};
 use super::nets::Pass;
 use super::noise::Noise;
@@ -148,7 +148,7 @@ impl Session {
 
     fn train_epoch(
         &mut self,
-        pairs: &Pairs,
+        data: &Resident,
         range: Range<usize>,
         observer: &mut dyn Observer,
     ) -> anyhow::Result<Losses> {
@@ -157,19 +157,21 @@ impl Session {
         let mut noise = Noise::new(rng(self.train.seed, STREAM_EPOCH + epoch as u64));
         let mut order: Vec<usize> = range.collect();
         order.shuffle(noise.rng());
-        let cfg = self.model.config().clone();
         let vars = self.optimizer.vars();
-        let mut sums = EpochSums::<{ LOSS_NAMES.len() }>::new(
-            epoch,
-            order.len() / self.train.batch,
-            &self.device,
-        );
+        let batches = order.len() / self.train.batch;
+        let mut sums = EpochSums::<{ LOSS_NAMES.len() }>::new(epoch, batches, &self.device);
         // Estimators that draw several samples of a transition (RLOO) see the
         // batch repeated: rows are `samples` blocks of the same transitions.
+        // The epoch's rows go to the device at once, then each batch is a slice.
         let samples = self.model.estimator().samples();
-        for indices in order.chunks_exact(self.train.batch) {
-            let rows = indices.repeat(samples);
-            let b = batch(pairs, &rows, &self.norm, cfg.output, &self.device)?;
+        let rows: Vec<usize> = order
+            .chunks_exact(self.train.batch)
+            .flat_map(|indices| indices.repeat(samples))
+            .collect();
+        let rows = data.indices(&rows)?;
+        let per = self.train.batch * samples;
+        for k in 0..batches {
+            let b = data.batch(&rows.narrow(0, k * per, per)?)?;
             let parts = self.train_step(&b, &mut noise, tau, &vars)?;
             sums.add(parts, observer)?;
         }
@@ -221,12 +223,12 @@ impl Session {
     }
 
     /// Mean eval-mode losses over the transitions in `range`, in batches.
-    pub fn evaluate(&self, pairs: &Pairs, range: Range<usize>) -> anyhow::Result<Losses> {
+    pub fn evaluate(&self, data: &Resident, range: Range<usize>) -> anyhow::Result<Losses> {
         let cfg = self.model.config();
         let indices: Vec<usize> = range.collect();
         let mut sums = [0f64; LOSS_NAMES.len()];
         for chunk in indices.chunks(self.train.batch.max(1)) {
-            let b = batch(pairs, chunk, &self.norm, cfg.output, &self.device)?;
+            let b = data.batch_of(chunk)?;
             let terms = self
                 .model
                 .terms(&b.x0, &b.x1, &b.t0, &b.t1, &mut Pass::Eval)?;
@@ -356,18 +358,24 @@ pub fn fit(
             session.train.batch
         );
     }
+    let data = Resident::new(
+        pairs,
+        &session.norm,
+        session.model.config().output,
+        &session.device,
+    )?;
     let mut stopped = false;
     while session.epochs_done() < session.train.total_epochs() {
         let epoch = session.epochs_done();
         let start = Instant::now();
         let refine = session.train.is_refinement(epoch);
         let train = if refine {
-            session.refine_epoch(pairs, split.train.clone(), observer)?
+            session.refine_epoch(&data, split.train.clone(), observer)?
         } else {
             session.codes = None;
-            session.train_epoch(pairs, split.train.clone(), observer)?
+            session.train_epoch(&data, split.train.clone(), observer)?
         };
-        let val = session.evaluate(pairs, split.val.clone())?;
+        let val = session.evaluate(&data, split.val.clone())?;
         let before = session.log.last().map_or(0.0, |row| row.seconds);
         let tau = session.train.temperature(epoch);
         let row = EpochLog {
