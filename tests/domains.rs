@@ -207,3 +207,21 @@ fn a_users_sokoban_level_works_by_path_and_errors_name_the_file() {
         "{err}"
     );
 }
+
+#[test]
+fn a_reader_closing_the_pipe_early_is_no_panic() {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_latplan"))
+        .arg("domains")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take()); // the reader is gone before the first line
+    let mut err = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    let status = child.wait().unwrap();
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(matches!(status.code(), Some(0) | Some(141)), "{status:?}");
+}
