@@ -220,7 +220,12 @@ fn a_reader_closing_the_pipe_early_is_no_panic() {
         .unwrap();
     drop(child.stdout.take()); // the reader is gone before the first line
     let mut err = String::new();
-    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
     let status = child.wait().unwrap();
     assert!(!err.contains("panicked"), "{err}");
     assert!(matches!(status.code(), Some(0) | Some(141)), "{status:?}");

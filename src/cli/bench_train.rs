@@ -187,7 +187,7 @@ pub fn bench_train(args: &BenchTrainArgs) -> anyhow::Result<()> {
         eprintln!("timing {name} on {}", device_name(&device));
         let report =
             speed::measure(&opts, &device).with_context(|| format!("timing the preset {name}"))?;
-        rows.push(latplan_row(&name, &device, &report, "latplan (candle)"));
+        rows.push(latplan_row(name, &device, &report, "latplan (candle)"));
         for &method in &args.conv_grads_too {
             let method = ConvGrads::from(method);
             if method == conv_grads_for(&device) {
@@ -215,7 +215,7 @@ pub fn bench_train(args: &BenchTrainArgs) -> anyhow::Result<()> {
         }
         if args.torch && torch_missing.is_none() {
             // A failed reference loses neither latplan's rows nor the other presets.
-            match torch_rows(args, &name, &device, &report) {
+            match torch_rows(args, name, &device, &report) {
                 Ok(more) => rows.extend(more),
                 Err(e) => {
                     println!("torch reference failed for {name}: {e:#}");
@@ -327,7 +327,7 @@ fn variant_row(
     eprintln!("timing {name} on {} with {what}", device_name(device));
     let r = speed::measure(opts, device)
         .with_context(|| format!("timing the preset {name} with {what}"))?;
-    let mut row = latplan_row(&name, device, &r, &format!("latplan (candle), {what}"));
+    let mut row = latplan_row(name, device, &r, &format!("latplan (candle), {what}"));
     row.speed_vs_latplan = base.median_ms() / r.median_ms();
     Ok(row)
 }
