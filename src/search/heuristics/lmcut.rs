@@ -1,8 +1,9 @@
 //! The LM-cut heuristic (Helmert & Domshlak, ICAPS 2009), following Fast
-//! Downward's `lm_cut_landmarks.cc`: repeatedly compute h^max, find the goal
-//! zone (facts reaching the goal through zero-cost supporters), cut the
-//! operators that enter it from the facts reachable before it, add the
-//! cheapest cut cost to h and subtract it from every cut operator.
+//! Downward's `lm_cut_landmarks.cc`: compute h^max, find the goal zone (facts
+//! reaching the goal through zero-cost supporters), cut the operators that
+//! enter it from the facts reachable before it, add the cheapest cut cost to h,
+//! subtract it from every cut operator and update h^max incrementally (only
+//! what the cheaper operators lower), until the goal costs nothing.
 
 use super::super::Heuristic;
 use super::relaxed::{HmaxWork, RelaxedTask, INF};
@@ -95,11 +96,11 @@ impl Heuristic for LmCut {
         self.costs.clear();
         self.costs.extend(self.task.ops.iter().map(|o| o.cost));
         let mut total: u32 = 0;
+        let mut goal = self.task.hmax(state, &self.costs, &mut self.work, false);
+        if goal == INF {
+            return None;
+        }
         loop {
-            let goal = self.task.hmax(state, &self.costs, &mut self.work, false);
-            if goal == INF {
-                return None;
-            }
             if goal == 0 {
                 return Some(total);
             }
@@ -112,6 +113,9 @@ impl Heuristic for LmCut {
             for &op in &self.cut {
                 self.costs[op as usize] -= m;
             }
+            goal = self
+                .task
+                .hmax_lowered(&self.cut, &self.costs, &mut self.work);
         }
     }
 }

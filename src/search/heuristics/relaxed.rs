@@ -146,6 +146,59 @@ impl RelaxedTask {
         work.fact_cost[self.art_goal as usize]
     }
 
+    /// Updates the h^max values in `work` (from a full [`RelaxedTask::hmax`]
+    /// under costs no lower than `costs`) after the operators `lowered` became
+    /// cheaper, and returns the new cost of the artificial goal. As Fast
+    /// Downward's `first_exploration_incremental`: h^max only falls, and only
+    /// along supporters, so the lowered operators' effects are queued and a
+    /// fact that falls re-picks the supporter of the operators it supported.
+    /// LM-cut calls this after every cut instead of a full h^max.
+    pub fn hmax_lowered(&self, lowered: &[u32], costs: &[u32], work: &mut HmaxWork) -> u32 {
+        work.buckets.iter_mut().for_each(Vec::clear);
+        for &op in lowered {
+            let reached = work.supporter_cost[op as usize].saturating_add(costs[op as usize]);
+            for &e in &self.ops[op as usize].eff {
+                work.reach(e, reached);
+            }
+        }
+        let mut c = 0;
+        while c < work.buckets.len() {
+            while let Some(f) = work.buckets[c].pop() {
+                if work.fact_cost[f as usize] != c as u32 {
+                    continue;
+                }
+                for &op in &self.precondition_of[f as usize] {
+                    let o = op as usize;
+                    if work.supporter[o] != f || work.supporter_cost[o] <= c as u32 {
+                        continue;
+                    }
+                    let old = work.supporter_cost[o];
+                    let (s, sc) = self.ops[o]
+                        .pre
+                        .iter()
+                        .map(|&p| (p, work.fact_cost[p as usize]))
+                        .fold((INF, 0), |best, next| {
+                            if best.0 == INF || next.1 >= best.1 {
+                                next
+                            } else {
+                                best
+                            }
+                        });
+                    work.supporter[o] = s;
+                    work.supporter_cost[o] = sc;
+                    if sc != old {
+                        let reached = sc.saturating_add(costs[o]);
+                        for &e in &self.ops[o].eff {
+                            work.reach(e, reached);
+                        }
+                    }
+                }
+            }
+            c += 1;
+        }
+        work.fact_cost[self.art_goal as usize]
+    }
+
     /// Fact `f` settled at cost `c`: count it for the operators it enables.
     fn trigger(&self, f: u32, c: u32, costs: &[u32], work: &mut HmaxWork) {
         for &op in &self.precondition_of[f as usize] {
@@ -153,6 +206,7 @@ impl RelaxedTask {
             *unsat -= 1;
             if *unsat == 0 {
                 work.supporter[op as usize] = f;
+                work.supporter_cost[op as usize] = c;
                 let reached = c.saturating_add(costs[op as usize]);
                 for &e in &self.ops[op as usize].eff {
                     work.reach(e, reached);
@@ -231,6 +285,9 @@ pub struct HmaxWork {
     pub unsat: Vec<u32>,
     /// The precondition that settled last (the h^max supporter), or `INF`.
     pub supporter: Vec<u32>,
+    /// The supporter's h^max when it was chosen (what the operator's effects
+    /// were reached at, less the operator's cost).
+    pub supporter_cost: Vec<u32>,
     buckets: Vec<Vec<u32>>,
 }
 
@@ -243,6 +300,8 @@ impl HmaxWork {
             .extend(task.ops.iter().map(|o| o.pre.len() as u32));
         self.supporter.clear();
         self.supporter.resize(task.ops.len(), INF);
+        self.supporter_cost.clear();
+        self.supporter_cost.resize(task.ops.len(), INF);
         self.buckets.iter_mut().for_each(Vec::clear);
     }
 
@@ -282,5 +341,64 @@ impl Heuristic for HMax {
     fn estimate(&mut self, state: &[u64]) -> Option<u32> {
         let h = self.task.hmax(state, &self.costs, &mut self.work, true);
         (h != INF).then_some(h)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rand::Rng as _;
+
+    use super::*;
+    use crate::search::tests::random_task;
+    use crate::symbolic::BitState;
+    use crate::util::rng;
+
+    /// After lowering the costs of some operators, the incremental update
+    /// gives every fact the h^max a full computation under the new costs gives.
+    #[test]
+    fn lowered_costs_update_hmax_as_a_full_computation_does() {
+        let mut r = rng(21, 0);
+        let mut compared = 0;
+        for case in 0..80 {
+            let task = random_task(&mut r, 6 + case % 10, 10 + case % 30);
+            let relaxed = RelaxedTask::new(&task);
+            let width = task.model.width();
+            for _ in 0..5 {
+                let bools: Vec<bool> = (0..width).map(|_| r.random_bool(0.5)).collect();
+                let state = BitState::from_bools(&bools);
+                let mut costs: Vec<u32> =
+                    relaxed.ops.iter().map(|_| r.random_range(1..5)).collect();
+                let last = costs.len() - 1;
+                costs[last] = 0; // the goal operator
+                let mut work = HmaxWork::default();
+                relaxed.hmax(state.words(), &costs, &mut work, false);
+                for _ in 0..3 {
+                    let lowered: Vec<u32> = (0..costs.len() as u32)
+                        .filter(|&o| costs[o as usize] > 0 && r.random_bool(0.3))
+                        .collect();
+                    for &o in &lowered {
+                        costs[o as usize] -= r.random_range(1..=costs[o as usize]);
+                    }
+                    let goal = relaxed.hmax_lowered(&lowered, &costs, &mut work);
+                    let mut full = HmaxWork::default();
+                    let full_goal = relaxed.hmax(state.words(), &costs, &mut full, false);
+                    assert_eq!(work.fact_cost, full.fact_cost, "case {case}");
+                    assert_eq!(goal, full_goal);
+                    // Every reached operator's supporter is a precondition of
+                    // the highest h^max, as recorded.
+                    for (o, op) in relaxed.ops.iter().enumerate() {
+                        let s = work.supporter[o];
+                        if s == INF {
+                            continue;
+                        }
+                        let top = op.pre.iter().map(|&p| work.fact_cost[p as usize]).max();
+                        assert_eq!(Some(work.fact_cost[s as usize]), top, "case {case} op {o}");
+                        assert_eq!(work.supporter_cost[o], work.fact_cost[s as usize]);
+                    }
+                    compared += 1;
+                }
+            }
+        }
+        assert_eq!(compared, 80 * 5 * 3);
     }
 }
