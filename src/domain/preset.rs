@@ -234,6 +234,16 @@ mod tests {
     }
 
     #[test]
+    fn every_builtin_network_configures() {
+        for (name, _) in BUILTIN {
+            let network = Preset::load(name).unwrap().network;
+            let shape = super::super::Shape::gray(8, 8);
+            crate::model::workflow::configure(network.preset, shape, 1, None, &network.set)
+                .unwrap_or_else(|e| panic!("{name}: {e:#}"));
+        }
+    }
+
+    #[test]
     fn unknown_preset_is_a_clear_error() {
         let err = Preset::load("no-such-domain").unwrap_err().to_string();
         assert!(err.contains("unknown domain preset"), "{err}");
