@@ -215,7 +215,10 @@ pub fn plan(args: &PlanArgs) -> anyhow::Result<()> {
             f.rejected,
             f.tested,
             if f.kind == Filter::Pictures.name() {
-                format!("; denied {} moves by the picture rules", f.denied)
+                format!(
+                    "; denied {} moves by the picture rules (decoded {} pictures)",
+                    f.denied, f.decoded
+                )
             } else {
                 String::new()
             }

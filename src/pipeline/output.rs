@@ -65,6 +65,10 @@ pub struct FilterSummary {
     pub rejected: u64,
     /// Applicable actions the picture preconditions denied (`--filter pictures`).
     pub denied: u64,
+    /// Pictures the network decoded for the filter (each expanded state and
+    /// each distinct successor of its moves once).
+    #[serde(default)]
+    pub decoded: u64,
 }
 
 /// A 0/1 string of bits.
@@ -154,6 +158,7 @@ pub fn write_run(
             tested: f.tested,
             rejected: f.rejected,
             denied: f.denied,
+            decoded: f.decoded,
         }),
         true_init,
         true_goal,

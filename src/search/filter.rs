@@ -1,10 +1,10 @@
 //! A search space with a test on the states it expands: a state that fails
 //! is closed as a dead end instead of expanded, and an expanded state may
-//! also be denied some of its applicable operators. The tests run once per
-//! expanded state, not per generated one, so an expensive test (the
-//! planner's round trip through the network, `crate::pipeline::session`)
-//! costs as many calls as A* makes expansions, a small share of what it
-//! generates.
+//! also be denied some of its applicable operators, which is also where a
+//! guard can refuse successors before A* evaluates them (what the
+//! planner's round trip through the network does,
+//! `crate::pipeline::session`: one batch per expansion, and the heuristic is
+//! never computed for a state it refuses).
 
 use std::cell::RefCell;
 
@@ -18,7 +18,8 @@ pub trait Guard {
 
     /// Removes from `ops`, the operators applicable in `state`, those its
     /// expansion must not use (asked of every expanded state, the initial
-    /// one included); `successor(op, out)` writes the state `op` leads to.
+    /// one included); `successor(op, out)` writes the state `op` leads to,
+    /// so a guard may also drop the operators into states it refuses.
     /// Every operator is kept unless a guard says otherwise.
     fn prune(&mut self, state: &[u64], ops: &mut Vec<u32>, successor: &dyn Fn(u32, &mut [u64])) {
         let _ = (state, ops, successor);
