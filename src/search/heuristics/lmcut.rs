@@ -19,6 +19,10 @@ pub struct LmCut {
     reached: Vec<bool>,
     queue: Vec<u32>,
     cut: Vec<u32>,
+    /// The operators by h^max supporter, ascending within a fact: fact `f`'s
+    /// are `supported[supported_start[f]..supported_start[f + 1]]`.
+    supported_start: Vec<u32>,
+    supported: Vec<u32>,
 }
 
 impl LmCut {
@@ -32,6 +36,8 @@ impl LmCut {
             reached: Vec::new(),
             queue: Vec::new(),
             cut: Vec::new(),
+            supported_start: Vec::new(),
+            supported: Vec::new(),
             task,
         }
     }
@@ -45,7 +51,7 @@ impl LmCut {
         self.queue.push(self.task.art_goal);
         self.goal_zone[self.task.art_goal as usize] = true;
         while let Some(f) = self.queue.pop() {
-            for &op in &self.task.achievers[f as usize] {
+            for &op in self.task.achievers.get(f as usize) {
                 let s = self.work.supporter[op as usize];
                 if self.costs[op as usize] == 0 && s != INF && !self.goal_zone[s as usize] {
                     self.goal_zone[s as usize] = true;
@@ -55,9 +61,38 @@ impl LmCut {
         }
     }
 
+    /// Files every operator with a supporter under it (a counting sort), so
+    /// that [`Self::find_cut`] visits each operator once instead of every
+    /// (precondition, operator) pair: on a learned model with 1534 actions
+    /// and 18.5 preconditions each, 1534 visits instead of 28 000 per cut.
+    fn file_by_supporter(&mut self) {
+        let supporter = &self.work.supporter;
+        self.supported_start.clear();
+        self.supported_start.resize(self.task.facts + 1, 0);
+        for &s in supporter.iter().filter(|&&s| s != INF) {
+            self.supported_start[s as usize + 1] += 1;
+        }
+        for f in 0..self.task.facts {
+            self.supported_start[f + 1] += self.supported_start[f];
+        }
+        let filed = self.supported_start[self.task.facts] as usize;
+        self.supported.clear();
+        self.supported.resize(filed, 0);
+        // Fill from the back of each fact's slot so the ids stay ascending.
+        let mut end: Vec<u32> = self.supported_start[1..].to_vec();
+        for op in (0..supporter.len()).rev() {
+            let s = supporter[op];
+            if s != INF {
+                end[s as usize] -= 1;
+                self.supported[end[s as usize] as usize] = op as u32;
+            }
+        }
+    }
+
     /// Collects into `cut` the operators, triggered by their supporter from a
     /// fact reachable without entering the goal zone, that have an effect in it.
     fn find_cut(&mut self, state: &[u64]) {
+        self.file_by_supporter();
         self.reached.clear();
         self.reached.resize(self.task.facts, false);
         self.queue.clear();
@@ -71,11 +106,12 @@ impl LmCut {
         self.reached[self.task.art_pre as usize] = true;
         self.queue.push(self.task.art_pre);
         while let Some(f) = self.queue.pop() {
-            for &op in &self.task.precondition_of[f as usize] {
-                if self.work.supporter[op as usize] != f {
-                    continue;
-                }
-                let effects = &self.task.ops[op as usize].eff;
+            let (from, to) = (
+                self.supported_start[f as usize] as usize,
+                self.supported_start[f as usize + 1] as usize,
+            );
+            for &op in &self.supported[from..to] {
+                let effects = self.task.eff.get(op as usize);
                 if effects.iter().any(|&e| self.goal_zone[e as usize]) {
                     self.cut.push(op);
                     continue;
@@ -94,7 +130,7 @@ impl LmCut {
 impl Heuristic for LmCut {
     fn estimate(&mut self, state: &[u64]) -> Option<u32> {
         self.costs.clear();
-        self.costs.extend(self.task.ops.iter().map(|o| o.cost));
+        self.costs.extend_from_slice(&self.task.cost);
         let mut total: u32 = 0;
         let mut goal = self.task.hmax(state, &self.costs, &mut self.work, false);
         if goal == INF {

@@ -8,15 +8,49 @@ use crate::symbolic::StripsTask;
 /// Marks "no value": unreachable cost, no supporter.
 pub const INF: u32 = u32::MAX;
 
-/// A relaxed operator over fact ids.
+/// A relaxed operator over fact ids, as the task is built.
 #[derive(Clone, Debug)]
-pub struct RelaxedOp {
+struct RelaxedOp {
     /// Precondition facts (never empty: the artificial precondition stands in).
-    pub pre: Vec<u32>,
+    pre: Vec<u32>,
     /// Effect facts.
-    pub eff: Vec<u32>,
+    eff: Vec<u32>,
     /// Original cost.
-    pub cost: u32,
+    cost: u32,
+}
+
+/// Lists of ids stored back to back: list `i` is `items[start[i]..start[i + 1]]`.
+/// One allocation for all of them, so h^max and LM-cut, which walk thousands
+/// of short lists per state on a learned model, read memory in order.
+#[derive(Clone, Debug, Default)]
+pub struct Lists {
+    start: Vec<u32>,
+    items: Vec<u32>,
+}
+
+impl Lists {
+    fn from_lists<'a>(lists: impl IntoIterator<Item = &'a [u32]>) -> Self {
+        let mut out = Lists {
+            start: vec![0],
+            items: Vec::new(),
+        };
+        for list in lists {
+            out.items.extend_from_slice(list);
+            out.start.push(out.items.len() as u32);
+        }
+        out
+    }
+
+    /// List `i`.
+    #[inline]
+    pub fn get(&self, i: usize) -> &[u32] {
+        &self.items[self.start[i] as usize..self.start[i + 1] as usize]
+    }
+
+    /// Number of lists.
+    pub fn len(&self) -> usize {
+        self.start.len() - 1
+    }
 }
 
 /// The relaxed task: facts "bit j = v" mentioned by a precondition or the goal,
@@ -26,12 +60,17 @@ pub struct RelaxedOp {
 pub struct RelaxedTask {
     /// Number of facts, the two artificial ones included.
     pub facts: usize,
-    /// The operators; the last one is the goal operator.
-    pub ops: Vec<RelaxedOp>,
+    /// Precondition facts of each operator (never empty: the artificial
+    /// precondition stands in); the last operator is the goal operator.
+    pub pre: Lists,
+    /// Effect facts of each operator.
+    pub eff: Lists,
+    /// Original cost of each operator.
+    pub cost: Vec<u32>,
     /// For each fact, the operators it is a precondition of.
-    pub precondition_of: Vec<Vec<u32>>,
+    pub precondition_of: Lists,
     /// For each fact, the operators achieving it.
-    pub achievers: Vec<Vec<u32>>,
+    pub achievers: Lists,
     /// (fact, bit, value) of every non-artificial fact.
     pub state_facts: Vec<(u32, u32, bool)>,
     /// The always-true fact.
@@ -97,11 +136,14 @@ impl RelaxedTask {
                 .iter()
                 .for_each(|&f| achievers[f as usize].push(i as u32));
         }
+        let as_slices = |lists: &[Vec<u32>]| Lists::from_lists(lists.iter().map(Vec::as_slice));
         Self {
             facts,
-            ops,
-            precondition_of,
-            achievers,
+            pre: Lists::from_lists(ops.iter().map(|o| o.pre.as_slice())),
+            eff: Lists::from_lists(ops.iter().map(|o| o.eff.as_slice())),
+            cost: ops.iter().map(|o| o.cost).collect(),
+            precondition_of: as_slices(&precondition_of),
+            achievers: as_slices(&achievers),
             state_facts,
             art_pre,
             art_goal,
@@ -110,7 +152,7 @@ impl RelaxedTask {
 
     /// The original operator costs.
     pub fn costs(&self) -> Vec<u32> {
-        self.ops.iter().map(|o| o.cost).collect()
+        self.cost.clone()
     }
 
     /// Computes h^max of every fact from `state` under operator costs `costs`
@@ -157,7 +199,7 @@ impl RelaxedTask {
         work.buckets.iter_mut().for_each(Vec::clear);
         for &op in lowered {
             let reached = work.supporter_cost[op as usize].saturating_add(costs[op as usize]);
-            for &e in &self.ops[op as usize].eff {
+            for &e in self.eff.get(op as usize) {
                 work.reach(e, reached);
             }
         }
@@ -167,14 +209,15 @@ impl RelaxedTask {
                 if work.fact_cost[f as usize] != c as u32 {
                     continue;
                 }
-                for &op in &self.precondition_of[f as usize] {
+                for &op in self.precondition_of.get(f as usize) {
                     let o = op as usize;
                     if work.supporter[o] != f || work.supporter_cost[o] <= c as u32 {
                         continue;
                     }
                     let old = work.supporter_cost[o];
-                    let (s, sc) = self.ops[o]
+                    let (s, sc) = self
                         .pre
+                        .get(o)
                         .iter()
                         .map(|&p| (p, work.fact_cost[p as usize]))
                         .fold((INF, 0), |best, next| {
@@ -188,7 +231,7 @@ impl RelaxedTask {
                     work.supporter_cost[o] = sc;
                     if sc != old {
                         let reached = sc.saturating_add(costs[o]);
-                        for &e in &self.ops[o].eff {
+                        for &e in self.eff.get(o) {
                             work.reach(e, reached);
                         }
                     }
@@ -201,14 +244,14 @@ impl RelaxedTask {
 
     /// Fact `f` settled at cost `c`: count it for the operators it enables.
     fn trigger(&self, f: u32, c: u32, costs: &[u32], work: &mut HmaxWork) {
-        for &op in &self.precondition_of[f as usize] {
+        for &op in self.precondition_of.get(f as usize) {
             let unsat = &mut work.unsat[op as usize];
             *unsat -= 1;
             if *unsat == 0 {
                 work.supporter[op as usize] = f;
                 work.supporter_cost[op as usize] = c;
                 let reached = c.saturating_add(costs[op as usize]);
-                for &e in &self.ops[op as usize].eff {
+                for &e in self.eff.get(op as usize) {
                     work.reach(e, reached);
                 }
             }
@@ -297,11 +340,11 @@ impl HmaxWork {
         self.fact_cost.resize(task.facts, INF);
         self.unsat.clear();
         self.unsat
-            .extend(task.ops.iter().map(|o| o.pre.len() as u32));
+            .extend((0..task.pre.len()).map(|o| task.pre.get(o).len() as u32));
         self.supporter.clear();
-        self.supporter.resize(task.ops.len(), INF);
+        self.supporter.resize(task.pre.len(), INF);
         self.supporter_cost.clear();
-        self.supporter_cost.resize(task.ops.len(), INF);
+        self.supporter_cost.resize(task.pre.len(), INF);
         self.buckets.iter_mut().for_each(Vec::clear);
     }
 
@@ -367,7 +410,7 @@ mod tests {
                 let bools: Vec<bool> = (0..width).map(|_| r.random_bool(0.5)).collect();
                 let state = BitState::from_bools(&bools);
                 let mut costs: Vec<u32> =
-                    relaxed.ops.iter().map(|_| r.random_range(1..5)).collect();
+                    relaxed.cost.iter().map(|_| r.random_range(1..5)).collect();
                 let last = costs.len() - 1;
                 costs[last] = 0; // the goal operator
                 let mut work = HmaxWork::default();
@@ -386,12 +429,13 @@ mod tests {
                     assert_eq!(goal, full_goal);
                     // Every reached operator's supporter is a precondition of
                     // the highest h^max, as recorded.
-                    for (o, op) in relaxed.ops.iter().enumerate() {
+                    for o in 0..relaxed.pre.len() {
                         let s = work.supporter[o];
                         if s == INF {
                             continue;
                         }
-                        let top = op.pre.iter().map(|&p| work.fact_cost[p as usize]).max();
+                        let pre = relaxed.pre.get(o);
+                        let top = pre.iter().map(|&p| work.fact_cost[p as usize]).max();
                         assert_eq!(Some(work.fact_cost[s as usize]), top, "case {case} op {o}");
                         assert_eq!(work.supporter_cost[o], work.fact_cost[s as usize]);
                     }
