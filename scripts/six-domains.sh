@@ -31,14 +31,16 @@
 #   COUNT          problems per optimal length      (default 20)
 #   EVAL_MAX_TIME  seconds of search per problem    (default 20)
 #   TRAIN_LIMIT_S  seconds per training             (default 3000)
-#   EVAL_LIMIT_S   seconds per evaluation           (default 900)
+#   EVAL_LIMIT_S   seconds per evaluation           (default 1.5 × its
+#                  problems × EVAL_MAX_TIME + 300: eval.json is written
+#                  at the end, so a cut evaluation starts again on a rerun)
 #   PACK           a .tgz of every log, run (no checkpoint) and table,
 #                  rewritten after each domain
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 case ${1:-} in
-  -h | --help) sed -n "2,34p" "$0"; exit 0 ;;
+  -h | --help) sed -n "2,38p" "$0"; exit 0 ;;
   "") ;;
   *) echo "six-domains.sh: unknown argument '$1' (it takes only --help; settings are environment variables)" >&2; exit 2 ;;
 esac
@@ -62,6 +64,11 @@ PARALLEL=${PARALLEL:-$default_parallel}
 THREADS=${THREADS:-$default_threads}
 SEED=${SEED:-1}
 COUNT=${COUNT:-20}
+EVAL_MAX_TIME=${EVAL_MAX_TIME:-20}
+[[ $COUNT =~ ^[1-9][0-9]*$ ]] || { echo "six-domains.sh: COUNT must be a positive number, not '$COUNT'" >&2; exit 2; }
+[[ $EVAL_MAX_TIME =~ ^[1-9][0-9]*$ ]] || { echo "six-domains.sh: EVAL_MAX_TIME must be a positive number of seconds, not '$EVAL_MAX_TIME'" >&2; exit 2; }
+# Two optimal lengths of COUNT problems each, and Sokoban's one more.
+EVAL_LIMIT_S=${EVAL_LIMIT_S:-$(((2 * COUNT + 1) * EVAL_MAX_TIME * 3 / 2 + 300))}
 [[ $PARALLEL =~ ^[1-9][0-9]*$ ]] || { echo "six-domains.sh: PARALLEL must be a positive number, not '$PARALLEL'" >&2; exit 2; }
 export LD_LIBRARY_PATH=/usr/local/cuda/lib64:/usr/local/nvidia/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 mkdir -p "$OUT/logs" "$OUT/runs" "$OUT/eval" "$DATA_DIR"
@@ -105,15 +112,27 @@ domain() {
       --seed "$SEED" "${schedule[@]}" "${resume[@]}" --data "$data" --out "$run" || return 0
   fi
   if [[ ! -f $OUT/eval/$d/eval.json ]]; then
-    step "$d" eval "${EVAL_LIMIT_S:-900}" "$BIN" eval --device "$DEVICE" --model "$run" \
-      --problems "$probs" --max-time "${EVAL_MAX_TIME:-20}" --out "$OUT/eval/$d" || return 0
+    # eval has no --threads: the network's CPU threads come from RAYON_NUM_THREADS.
+    RAYON_NUM_THREADS=$THREADS step "$d" eval "$EVAL_LIMIT_S" "$BIN" eval --device "$DEVICE" --model "$run" \
+      --problems "$probs" --max-time "$EVAL_MAX_TIME" --out "$OUT/eval/$d" || return 0
   fi
 }
 
+# pack: the archive of OUT, made while other domains still run. Never fails
+# the run: GNU tar's exit 1 (a file changed while it was read, a training
+# still writing) leaves a whole archive; anything worse is reported.
 pack() {
   [[ -n ${PACK:-} ]] || return 0
-  tar czf "$PACK.tmp" --exclude=checkpoint.safetensors --exclude=data -C "$OUT" . 2>/dev/null &&
+  local rc=0
+  tar czf "$PACK.tmp" --exclude='checkpoint.safetensors*' --exclude='*.tmp' --exclude=data \
+    --warning=no-file-changed --ignore-failed-read -C "$OUT" . 2> "$PACK.log" || rc=$?
+  if ((rc <= 1)); then
     mv "$PACK.tmp" "$PACK"
+    [[ -s $PACK.log ]] || rm -f "$PACK.log"
+  else
+    echo "six-domains.sh: packing $PACK failed (tar exit $rc; $PACK.log)" >&2
+  fi
+  return 0
 }
 
 echo "six-domains.sh: ${#domains[@]} domains on $DEVICE, $PARALLEL at a time, binary $BIN, output $OUT"

@@ -230,3 +230,26 @@ fn a_reader_closing_the_pipe_early_is_no_panic() {
     assert!(!err.contains("panicked"), "{err}");
     assert!(matches!(status.code(), Some(0) | Some(141)), "{status:?}");
 }
+
+#[test]
+fn the_domain_list_names_each_presets_network_and_its_settings() {
+    let out = Sandbox::new().ok(&["domains"]);
+    let line = |name: &str| {
+        out.lines()
+            .position(|l| l.split_whitespace().next() == Some(name))
+            .unwrap_or_else(|| panic!("{name} missing:\n{out}"))
+    };
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines[line("lightsout5")].contains("cpu-mlp-ama4"), "{out}");
+    assert!(lines[line("puzzle3x2-digits")].contains(" tiny "), "{out}");
+    // Sokoban's Gaussian output, on the line below its own.
+    let sokoban = line("sokoban7");
+    assert!(
+        lines[sokoban + 1].trim() == r#"--set model.output={"kind":"gaussian","sigma":0.1}"#,
+        "{out}"
+    );
+    assert!(
+        !lines[line("blocks4") + 1].trim_start().starts_with("--set"),
+        "{out}"
+    );
+}

@@ -254,4 +254,21 @@ fn train_uses_the_domains_own_network_unless_told() {
         err.contains("bad.toml") && err.contains("gpu-huge") && err.contains("cpu-mlp-ama4"),
         "{err}"
     );
+    // A setting the preset names but the network lacks is the preset's
+    // error, reported with the dataset that carries it, before training.
+    std::fs::write(
+        sb.path("typo.toml"),
+        "name = \"typo\"\n\n[network]\npreset = \"tiny\"\nset = [\"model.bitz=20\"]\n\n\
+         [domain]\nkind = \"lights-out\"\nsize = 3\n",
+    )
+    .unwrap();
+    sb.ok(&["generate", "-d", "typo.toml", "-n", "80", "--out", "typo"]);
+    let err = sb.fails(&["train", "--data", "typo", "--out", "r4", "--device", "cpu"]);
+    assert!(
+        err.contains("manifest.json")
+            && err.contains("[network] settings of the typo preset")
+            && err.contains("model.bitz"),
+        "{err}"
+    );
+    assert!(!sb.path("r4").join("config.json").exists());
 }

@@ -196,6 +196,9 @@ pub fn list_domains() -> anyhow::Result<()> {
         let preset = Preset::load(name)?;
         let network = preset.network.preset.name();
         println!("{name:<20} {network:<13} {}", preset.description);
+        for set in &preset.network.set {
+            println!("{:<20} --set {set}", "");
+        }
     }
     Ok(())
 }

@@ -236,7 +236,19 @@ pub fn train(args: &TrainArgs) -> anyhow::Result<()> {
     let network = if args.resume {
         Network::default() // unused: a resumed run keeps its own configuration
     } else {
-        network(args.preset, &Manifest::read(&args.data)?)
+        let manifest = Manifest::read(&args.data)?;
+        let chosen = network(args.preset, &manifest);
+        // The domain's settings come from its preset file, not the command
+        // line: a bad one is reported as the preset's.
+        workflow::configure(chosen.preset, manifest.shape, args.seed, None, &chosen.set)
+            .with_context(|| {
+                format!(
+                    "{}: the [network] settings of the {} preset are not valid",
+                    args.data.join("manifest.json").display(),
+                    manifest.preset
+                )
+            })?;
+        chosen
     };
     // The domain's settings, then the estimator, so that an explicit
     // `--set model.estimator=…` wins, as every `--set` does.
