@@ -11,8 +11,9 @@
 #   DEVICE=cpu DOMAINS=lightsout3 TRANSITIONS=200 EPOCHS=1 COUNT=1 scripts/six-domains.sh
 #
 # A rerun with the same OUT reuses the datasets and problem sets, resumes a
-# training that was stopped (its checkpoint) and skips finished steps, so a
-# run cut by a time limit continues where it was.
+# training that was stopped (its checkpoint) and an evaluation that was cut
+# (the problems it judged) and skips finished steps, so a run cut by a time
+# limit continues where it was.
 #
 # Environment (all optional):
 #   LATPLAN_BIN    the binary (default target-cuda/release/latplan if it is
@@ -32,8 +33,8 @@
 #   EVAL_MAX_TIME  seconds of search per problem    (default 20)
 #   TRAIN_LIMIT_S  seconds per training             (default 3000)
 #   EVAL_LIMIT_S   seconds per evaluation           (default 1.5 × its
-#                  problems × EVAL_MAX_TIME + 300: eval.json is written
-#                  at the end, so a cut evaluation starts again on a rerun)
+#                  problems × EVAL_MAX_TIME + 300; a cut evaluation keeps
+#                  the problems it judged, `eval --resume`, on a rerun)
 #   PACK           a .tgz of every log, run (no checkpoint) and table,
 #                  rewritten after each domain
 set -euo pipefail
@@ -114,7 +115,7 @@ domain() {
   if [[ ! -f $OUT/eval/$d/eval.json ]]; then
     # eval has no --threads: the network's CPU threads come from RAYON_NUM_THREADS.
     RAYON_NUM_THREADS=$THREADS step "$d" eval "$EVAL_LIMIT_S" "$BIN" eval --device "$DEVICE" --model "$run" \
-      --problems "$probs" --max-time "$EVAL_MAX_TIME" --out "$OUT/eval/$d" || return 0
+      --problems "$probs" --max-time "$EVAL_MAX_TIME" --out "$OUT/eval/$d" --resume || return 0
   fi
 }
 

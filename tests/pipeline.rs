@@ -444,6 +444,54 @@ fn a_tiny_domain_gets_a_valid_optimal_plan() {
         .clone();
     assert_eq!(rows.len(), 6);
     assert!(rows.iter().all(|row| row["valid"] == true), "{rows:#?}");
+    assert!(!sb.path("eval/eval.partial.json").exists());
+    // An evaluation cut after two problems resumes: their saved rows are
+    // kept (a marked one shows it), the other four are planned as before.
+    let report = json(&sb, "eval/eval.json");
+    let mut kept = rows[..2].to_vec();
+    kept[0]["expanded"] = 999_999.into();
+    let partial = serde_json::json!({ "settings": report["settings"], "rows": kept });
+    std::fs::create_dir_all(sb.path("eval2")).unwrap();
+    std::fs::write(sb.path("eval2/eval.partial.json"), partial.to_string()).unwrap();
+    let eval2 = |extra: &[&str]| {
+        let mut args = vec![
+            "eval",
+            "--model",
+            "run",
+            "--problems",
+            "probs",
+            "--max-time",
+            "10",
+            "--out",
+            "eval2",
+        ];
+        args.extend_from_slice(extra);
+        args.into_iter().map(String::from).collect::<Vec<_>>()
+    };
+    let args = eval2(&["--resume"]);
+    sb.ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let resumed = json(&sb, "eval2/eval.json")["rows"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(resumed.len(), 6);
+    assert_eq!(resumed[0]["expanded"], 999_999, "{resumed:#?}");
+    for (a, b) in rows.iter().zip(&resumed).skip(1) {
+        assert_eq!(
+            (&a["name"], &a["length"], &a["expanded"]),
+            (&b["name"], &b["length"], &b["expanded"])
+        );
+    }
+    assert!(!sb.path("eval2/eval.partial.json").exists());
+    // A file saved with other settings is not resumed from; the error names it.
+    let other = serde_json::json!({ "settings": "another evaluation", "rows": kept });
+    std::fs::write(sb.path("eval2/eval.partial.json"), other.to_string()).unwrap();
+    let args = eval2(&["--resume"]);
+    let err = sb.fails(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(
+        err.contains("eval.partial.json") && err.contains("other settings"),
+        "{err}"
+    );
     let optimal = rows.iter().filter(|row| row["optimal"] == true).count();
     assert!(optimal >= 5, "{rows:#?}");
     let solved = rows

@@ -12,7 +12,7 @@ use crate::data::Dataset;
 use crate::model::workflow::device;
 use crate::model::Model;
 use crate::pipeline::actions::ActionModel;
-use crate::pipeline::eval::{evaluate, EvalOptions};
+use crate::pipeline::eval::{evaluate, Checkpoint, EvalOptions, PARTIAL};
 use crate::pipeline::external::Planner;
 use crate::pipeline::output::{write_run, PDDL_DOMAIN};
 use crate::pipeline::session::{Filter, Session};
@@ -153,6 +153,11 @@ pub struct EvalArgs {
     /// Where to run the network.
     #[arg(long, value_enum, default_value = "auto")]
     pub device: DeviceArg,
+    /// Keep the problems a cut evaluation with the same settings judged
+    /// (OUT/eval.partial.json, rewritten after every problem) and plan only
+    /// the rest.
+    #[arg(long)]
+    pub resume: bool,
 }
 
 pub fn export(args: &ExportArgs) -> anyhow::Result<()> {
@@ -292,9 +297,6 @@ pub fn eval(args: &EvalArgs) -> anyhow::Result<()> {
     let total = crate::data::problems::ProblemSet::load(&args.problems)?
         .problems
         .len();
-    let progress = bar("planning", total as u64);
-    let report = evaluate(&session, &args.problems, &opts, |_| progress.inc(1))?;
-    progress.finish_and_clear();
     let run_name = args
         .model
         .file_name()
@@ -304,7 +306,28 @@ pub fn eval(args: &EvalArgs) -> anyhow::Result<()> {
         .out
         .clone()
         .unwrap_or_else(|| args.problems.join(format!("eval-{run_name}")));
+    create_dir(&out)?;
+    let checkpoint = Checkpoint {
+        out: out.clone(),
+        resume: args.resume,
+    };
+    let settings = opts.settings(&args.model);
+    let progress = bar("planning", total as u64);
+    let report = evaluate(
+        &session,
+        &args.problems,
+        &opts,
+        &settings,
+        Some(&checkpoint),
+        |_| progress.inc(1),
+    )?;
+    progress.finish_and_clear();
     report.save(&out)?;
+    let partial = out.join(PARTIAL);
+    if partial.exists() {
+        std::fs::remove_file(&partial)
+            .with_context(|| format!("cannot remove {}", partial.display()))?;
+    }
     println!("{}", report.markdown());
     println!("wrote eval.csv, eval.json and eval.md to {}", out.display());
     Ok(())

@@ -204,7 +204,8 @@ fn bench_one(
         seed: opts.seed,
         planner: Planner::Builtin(Filter::None),
     };
-    let eval = evaluate(&session, problems, &eval_opts, |_| ())?;
+    let settings = eval_opts.settings(&run);
+    let eval = evaluate(&session, problems, &eval_opts, &settings, None, |_| ())?;
     eval.save(&run.join("eval"))?;
     let row = BenchRow {
         domain: domain.name.clone(),

@@ -3,11 +3,12 @@
 //! exhausted (the learned model proves no plan exists), with plan lengths,
 //! expansions and times, per optimal length and in total.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use anyhow::Context as _;
 
@@ -16,10 +17,14 @@ use super::output::outcome_name;
 use super::session::Session;
 use crate::data::problems::ProblemSet;
 use crate::search::{Outcome, SearchConfig};
-use crate::util::{rng, write_atomic, write_json};
+use crate::util::{read_json, rng, write_atomic, write_json};
+
+/// The rows of an evaluation in progress, rewritten after every problem, so
+/// that one cut by a time limit can resume (`latplan eval --resume`).
+pub const PARTIAL: &str = "eval.partial.json";
 
 /// One problem's result.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Row {
     /// Problem folder name.
     pub name: String,
@@ -60,8 +65,27 @@ pub struct Report {
     pub noise: f32,
     /// The planner ([`Planner::name`]).
     pub planner: String,
+    /// Everything that decides the rows: the model, the search, the noise,
+    /// its seed and the planner (a resumed evaluation must match it).
+    pub settings: String,
     /// One row per problem.
     pub rows: Vec<Row>,
+}
+
+/// What [`PARTIAL`] holds.
+#[derive(Serialize, Deserialize)]
+struct Partial {
+    settings: String,
+    rows: Vec<Row>,
+}
+
+/// Where an evaluation keeps its rows as it goes.
+#[derive(Debug, Clone)]
+pub struct Checkpoint {
+    /// The output folder ([`PARTIAL`] is written there).
+    pub out: PathBuf,
+    /// Keep the rows a cut evaluation with the same settings saved there.
+    pub resume: bool,
 }
 
 /// Options of an evaluation.
@@ -77,11 +101,30 @@ pub struct EvalOptions {
     pub planner: Planner,
 }
 
+impl EvalOptions {
+    /// What decides the rows of `model`'s evaluation ([`Report::settings`]).
+    pub fn settings(&self, model: &Path) -> String {
+        format!(
+            "model {}, {:?}, noise {}, seed {}, planner {}",
+            model.display(),
+            self.search,
+            self.noise,
+            self.seed,
+            self.planner.name()
+        )
+    }
+}
+
 /// Plans and judges every problem in `dir`; `progress` is called after each.
+/// With a `checkpoint`, the rows so far are saved after each problem, and
+/// with `resume` the problems a cut run with the same `settings` judged are
+/// taken from its file instead of planned again.
 pub fn evaluate(
     session: &Session,
     dir: &Path,
     opts: &EvalOptions,
+    settings: &str,
+    checkpoint: Option<&Checkpoint>,
     mut progress: impl FnMut(&Row),
 ) -> anyhow::Result<Report> {
     let set = ProblemSet::load(dir)?;
@@ -93,14 +136,25 @@ pub fn evaluate(
             session.preset
         );
     }
+    let mut saved = match checkpoint {
+        Some(c) => resumed(c, settings)?,
+        None => HashMap::new(),
+    };
     let mut noise_rng = rng(opts.seed, 17);
     let mut rows = Vec::new();
     for (folder, problem) in set.load_problems(dir)? {
         let start = Instant::now();
         let mut init = session.read_picture(&folder.join("init.png"))?;
         let mut goal = session.read_picture(&folder.join("goal.png"))?;
+        // The noise is drawn for every problem, judged before or not, so a
+        // resumed evaluation sees the pictures an uncut one would.
         init.add_noise(opts.noise, &mut noise_rng);
         goal.add_noise(opts.noise, &mut noise_rng);
+        if let Some(row) = saved.remove(&problem.name) {
+            progress(&row);
+            rows.push(row);
+            continue;
+        }
         let solved = session
             .solve(&init, &goal, &opts.search, &opts.planner)
             .with_context(|| format!("problem {}", folder.display()))?;
@@ -132,13 +186,44 @@ pub fn evaluate(
         };
         progress(&row);
         rows.push(row);
+        if let Some(c) = checkpoint {
+            let partial = Partial {
+                settings: settings.to_string(),
+                rows: rows.clone(),
+            };
+            write_json(&c.out.join(PARTIAL), &partial)?;
+        }
     }
     Ok(Report {
         preset: set.preset,
         noise: opts.noise,
         planner: opts.planner.name(),
+        settings: settings.to_string(),
         rows,
     })
+}
+
+/// The rows a cut evaluation saved in `checkpoint`'s folder, by problem
+/// name, when resuming and the file is there; its settings must be these.
+fn resumed(checkpoint: &Checkpoint, settings: &str) -> anyhow::Result<HashMap<String, Row>> {
+    let file = checkpoint.out.join(PARTIAL);
+    if !checkpoint.resume || !file.is_file() {
+        return Ok(HashMap::new());
+    }
+    let partial: Partial = read_json(&file)?;
+    if partial.settings != settings {
+        anyhow::bail!(
+            "--resume: {} was saved by an evaluation with other settings \
+             ({}; now {settings}); run without --resume to start again",
+            file.display(),
+            partial.settings
+        );
+    }
+    Ok(partial
+        .rows
+        .into_iter()
+        .map(|r| (r.name.clone(), r))
+        .collect())
 }
 
 /// Counts over a group of rows.
