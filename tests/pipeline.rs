@@ -427,33 +427,7 @@ fn demo_runs_every_stage_and_says_where_things_are() {
 #[test]
 fn a_tiny_domain_gets_a_valid_optimal_plan() {
     let sb = trained_on("puzzle3x2-digits", "2000", None, "2,4");
-    sb.ok(&[
-        "eval",
-        "--model",
-        "run",
-        "--problems",
-        "probs",
-        "--max-time",
-        "10",
-        "--out",
-        "eval",
-    ]);
-    let rows = json(&sb, "eval/eval.json")["rows"]
-        .as_array()
-        .unwrap()
-        .clone();
-    assert_eq!(rows.len(), 6);
-    assert!(rows.iter().all(|row| row["valid"] == true), "{rows:#?}");
-    assert!(!sb.path("eval/eval.partial.json").exists());
-    // An evaluation cut after two problems resumes: their saved rows are
-    // kept (a marked one shows it), the other four are planned as before.
-    let report = json(&sb, "eval/eval.json");
-    let mut kept = rows[..2].to_vec();
-    kept[0]["expanded"] = 999_999.into();
-    let partial = serde_json::json!({ "settings": report["settings"], "rows": kept });
-    std::fs::create_dir_all(sb.path("eval2")).unwrap();
-    std::fs::write(sb.path("eval2/eval.partial.json"), partial.to_string()).unwrap();
-    let eval2 = |extra: &[&str]| {
+    let eval = |out: &'static str, resume: bool| {
         let mut args = vec![
             "eval",
             "--model",
@@ -463,13 +437,27 @@ fn a_tiny_domain_gets_a_valid_optimal_plan() {
             "--max-time",
             "10",
             "--out",
-            "eval2",
+            out,
         ];
-        args.extend_from_slice(extra);
-        args.into_iter().map(String::from).collect::<Vec<_>>()
+        if resume {
+            args.push("--resume");
+        }
+        args
     };
-    let args = eval2(&["--resume"]);
-    sb.ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    sb.ok(&eval("eval", false));
+    let report = json(&sb, "eval/eval.json");
+    let rows = report["rows"].as_array().unwrap().clone();
+    assert_eq!(rows.len(), 6);
+    assert!(rows.iter().all(|row| row["valid"] == true), "{rows:#?}");
+    assert!(!sb.path("eval/eval.partial.json").exists());
+    // An evaluation cut after two problems resumes: their saved rows are
+    // kept (a marked one shows it), the other four are planned as before.
+    let mut kept = rows[..2].to_vec();
+    kept[0]["expanded"] = 999_999.into();
+    let partial = serde_json::json!({ "settings": report["settings"], "rows": kept });
+    std::fs::create_dir_all(sb.path("eval2")).unwrap();
+    std::fs::write(sb.path("eval2/eval.partial.json"), partial.to_string()).unwrap();
+    sb.ok(&eval("eval2", true));
     let resumed = json(&sb, "eval2/eval.json")["rows"]
         .as_array()
         .unwrap()
@@ -486,8 +474,7 @@ fn a_tiny_domain_gets_a_valid_optimal_plan() {
     // A file saved with other settings is not resumed from; the error names it.
     let other = serde_json::json!({ "settings": "another evaluation", "rows": kept });
     std::fs::write(sb.path("eval2/eval.partial.json"), other.to_string()).unwrap();
-    let args = eval2(&["--resume"]);
-    let err = sb.fails(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let err = sb.fails(&eval("eval2", true));
     assert!(
         err.contains("eval.partial.json") && err.contains("other settings"),
         "{err}"
