@@ -362,20 +362,26 @@ impl<'a> NetworkGuard<'a> {
                 })
             })
             .collect();
-        let untested: Vec<Vec<u64>> = unique
+        // A goal always passes; a state tested before keeps its verdict.
+        let needs_test: Vec<bool> = unique
             .iter()
-            .filter(|s| !self.verdicts.contains_key(s.as_slice()))
-            .filter(|s| self.session.bits_of(s) != self.goal)
-            .cloned()
+            .map(|s| {
+                !self.verdicts.contains_key(s.as_slice()) && self.session.bits_of(s) != self.goal
+            })
             .collect();
         self.decoded
             .retain(|s, _| s.as_slice() == state || distinct.contains_key(s));
-        let undecoded: Vec<Vec<u64>> = unique
-            .iter()
-            .filter(|s| !self.decoded.contains_key(s.as_slice()))
-            .filter(|s| self.pictures.is_some() || untested.contains(s))
-            .cloned()
-            .collect();
+        let pick = |keep: &dyn Fn(usize) -> bool| -> Vec<Vec<u64>> {
+            (0..unique.len())
+                .filter(|&i| keep(i))
+                .map(|i| unique[i].clone())
+                .collect()
+        };
+        let untested = pick(&|i| needs_test[i]);
+        let undecoded = pick(&|i| {
+            !self.decoded.contains_key(unique[i].as_slice())
+                && (self.pictures.is_some() || needs_test[i])
+        });
         self.decode(&undecoded)?;
         self.test(&untested)?;
         let passes: Vec<bool> = unique
