@@ -10,6 +10,7 @@ mod config;
 mod engine;
 mod filter;
 pub mod heuristics;
+mod lists;
 mod open;
 mod space;
 mod successors;

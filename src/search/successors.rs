@@ -9,6 +9,8 @@
 //! Compared with a decision tree over binary bits this visits a handful of
 //! small groups per state instead of a chain of one node per tested bit.
 
+use super::lists::Lists;
+
 /// A precondition literal: (bit, required value).
 pub type Literal = (u32, bool);
 
@@ -47,32 +49,6 @@ impl Entry {
     }
 }
 
-/// Compressed lists: `start[k]..start[k + 1]` indexes `items`.
-#[derive(Clone, Debug, Default)]
-struct Groups {
-    start: Vec<u32>,
-    items: Vec<Entry>,
-}
-
-impl Groups {
-    fn new(lists: Vec<Vec<Entry>>) -> Self {
-        let mut g = Groups {
-            start: vec![0],
-            items: Vec::new(),
-        };
-        for list in lists {
-            g.items.extend(list);
-            g.start.push(g.items.len() as u32);
-        }
-        g
-    }
-
-    #[inline]
-    fn get(&self, k: usize) -> &[Entry] {
-        &self.items[self.start[k] as usize..self.start[k + 1] as usize]
-    }
-}
-
 /// The index of the actions by key literal; built once per model.
 #[derive(Clone, Debug)]
 pub struct SuccessorGenerator {
@@ -81,9 +57,9 @@ pub struct SuccessorGenerator {
     pos: Vec<u64>,
     neg: Vec<u64>,
     /// Actions keyed on "bit j true", per bit.
-    by_true: Groups,
+    by_true: Lists<Entry>,
     /// Actions keyed on "bit j false", per entry of `false_bits`.
-    by_false: Groups,
+    by_false: Lists<Entry>,
     false_bits: Vec<u32>,
     /// Actions without preconditions.
     always: Vec<u32>,
@@ -125,17 +101,16 @@ impl SuccessorGenerator {
         let false_bits: Vec<u32> = (0..bits as u32)
             .filter(|&b| !by_false[b as usize].is_empty())
             .collect();
-        let by_false = Groups::new(
+        let by_false = Lists::from_lists(
             false_bits
                 .iter()
-                .map(|&b| std::mem::take(&mut by_false[b as usize]))
-                .collect(),
+                .map(|&b| std::mem::take(&mut by_false[b as usize])),
         );
         Self {
             words,
             pos,
             neg,
-            by_true: Groups::new(by_true),
+            by_true: Lists::from_lists(by_true),
             by_false,
             false_bits,
             always,

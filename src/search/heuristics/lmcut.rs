@@ -23,6 +23,8 @@ pub struct LmCut {
     /// are `supported[supported_start[f]..supported_start[f + 1]]`.
     supported_start: Vec<u32>,
     supported: Vec<u32>,
+    /// Where the next operator of each fact goes while filing.
+    fill: Vec<u32>,
 }
 
 impl LmCut {
@@ -38,6 +40,7 @@ impl LmCut {
             cut: Vec::new(),
             supported_start: Vec::new(),
             supported: Vec::new(),
+            fill: Vec::new(),
             task,
         }
     }
@@ -79,12 +82,13 @@ impl LmCut {
         self.supported.clear();
         self.supported.resize(filed, 0);
         // Fill from the back of each fact's slot so the ids stay ascending.
-        let mut end: Vec<u32> = self.supported_start[1..].to_vec();
+        self.fill.clear();
+        self.fill.extend_from_slice(&self.supported_start[1..]);
         for op in (0..supporter.len()).rev() {
             let s = supporter[op];
             if s != INF {
-                end[s as usize] -= 1;
-                self.supported[end[s as usize] as usize] = op as u32;
+                self.fill[s as usize] -= 1;
+                self.supported[self.fill[s as usize] as usize] = op as u32;
             }
         }
     }

@@ -3,6 +3,7 @@
 //! action costs and reads the h^max supporters it records.
 
 use super::super::Heuristic;
+use crate::search::lists::Lists;
 use crate::symbolic::StripsTask;
 
 /// Marks "no value": unreachable cost, no supporter.
@@ -19,40 +20,6 @@ struct RelaxedOp {
     cost: u32,
 }
 
-/// Lists of ids stored back to back: list `i` is `items[start[i]..start[i + 1]]`.
-/// One allocation for all of them, so h^max and LM-cut, which walk thousands
-/// of short lists per state on a learned model, read memory in order.
-#[derive(Clone, Debug, Default)]
-pub struct Lists {
-    start: Vec<u32>,
-    items: Vec<u32>,
-}
-
-impl Lists {
-    fn from_lists<'a>(lists: impl IntoIterator<Item = &'a [u32]>) -> Self {
-        let mut out = Lists {
-            start: vec![0],
-            items: Vec::new(),
-        };
-        for list in lists {
-            out.items.extend_from_slice(list);
-            out.start.push(out.items.len() as u32);
-        }
-        out
-    }
-
-    /// List `i`.
-    #[inline]
-    pub fn get(&self, i: usize) -> &[u32] {
-        &self.items[self.start[i] as usize..self.start[i + 1] as usize]
-    }
-
-    /// Number of lists.
-    pub fn len(&self) -> usize {
-        self.start.len() - 1
-    }
-}
-
 /// The relaxed task: facts "bit j = v" mentioned by a precondition or the goal,
 /// plus an always-true artificial precondition and an artificial goal fact
 /// reached by one zero-cost goal operator (the last operator).
@@ -62,15 +29,15 @@ pub struct RelaxedTask {
     pub facts: usize,
     /// Precondition facts of each operator (never empty: the artificial
     /// precondition stands in); the last operator is the goal operator.
-    pub pre: Lists,
+    pub pre: Lists<u32>,
     /// Effect facts of each operator.
-    pub eff: Lists,
+    pub eff: Lists<u32>,
     /// Original cost of each operator.
     pub cost: Vec<u32>,
     /// For each fact, the operators it is a precondition of.
-    pub precondition_of: Lists,
+    pub precondition_of: Lists<u32>,
     /// For each fact, the operators achieving it.
-    pub achievers: Lists,
+    pub achievers: Lists<u32>,
     /// (fact, bit, value) of every non-artificial fact.
     pub state_facts: Vec<(u32, u32, bool)>,
     /// The always-true fact.
@@ -136,14 +103,13 @@ impl RelaxedTask {
                 .iter()
                 .for_each(|&f| achievers[f as usize].push(i as u32));
         }
-        let as_slices = |lists: &[Vec<u32>]| Lists::from_lists(lists.iter().map(Vec::as_slice));
         Self {
             facts,
-            pre: Lists::from_lists(ops.iter().map(|o| o.pre.as_slice())),
-            eff: Lists::from_lists(ops.iter().map(|o| o.eff.as_slice())),
+            pre: Lists::from_lists(ops.iter().map(|o| o.pre.iter().copied())),
+            eff: Lists::from_lists(ops.iter().map(|o| o.eff.iter().copied())),
             cost: ops.iter().map(|o| o.cost).collect(),
-            precondition_of: as_slices(&precondition_of),
-            achievers: as_slices(&achievers),
+            precondition_of: Lists::from_lists(precondition_of),
+            achievers: Lists::from_lists(achievers),
             state_facts,
             art_pre,
             art_goal,
