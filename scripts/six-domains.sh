@@ -23,6 +23,9 @@
 #   DATA_DIR       datasets and problem sets        (default $OUT/data; keep
 #                  them outside OUT when OUT is copied back)
 #   DOMAINS        comma-separated domain presets   (default the six below)
+#   NETWORK        cpu: each domain's [network], the MLP measured on the
+#                  CPU, minutes on a GPU (default); gpu: its [gpu-network],
+#                  Latplan's convolutional one, about an hour each on a GPU
 #   PARALLEL       domains at once                  (default 6 on cuda, 1 on cpu)
 #   THREADS        CPU threads of each latplan      (default 2 on cuda, 1 on cpu)
 #   SEED           data, problems, training         (default 1)
@@ -41,7 +44,7 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 case ${1:-} in
-  -h | --help) sed -n "2,38p" "$0"; exit 0 ;;
+  -h | --help) sed -n "2,41p" "$0"; exit 0 ;;
   "") ;;
   *) echo "six-domains.sh: unknown argument '$1' (it takes only --help; settings are environment variables)" >&2; exit 2 ;;
 esac
@@ -64,6 +67,11 @@ DOMAINS=${DOMAINS:-puzzle8-digits,puzzle15-picture,lightsout5,lightsout5-twisted
 PARALLEL=${PARALLEL:-$default_parallel}
 THREADS=${THREADS:-$default_threads}
 SEED=${SEED:-1}
+NETWORK=${NETWORK:-cpu}
+case $NETWORK in
+  cpu | gpu) ;;
+  *) echo "six-domains.sh: NETWORK must be cpu or gpu, not '$NETWORK'" >&2; exit 2 ;;
+esac
 COUNT=${COUNT:-20}
 EVAL_MAX_TIME=${EVAL_MAX_TIME:-20}
 [[ $COUNT =~ ^[1-9][0-9]*$ ]] || { echo "six-domains.sh: COUNT must be a positive number, not '$COUNT'" >&2; exit 2; }
@@ -110,7 +118,7 @@ domain() {
       rm -rf "$run"
     fi
     step "$d" train "${TRAIN_LIMIT_S:-3000}" "$BIN" train --device "$DEVICE" --threads "$THREADS" \
-      --seed "$SEED" "${schedule[@]}" "${resume[@]}" --data "$data" --out "$run" || return 0
+      --seed "$SEED" --network "$NETWORK" "${schedule[@]}" "${resume[@]}" --data "$data" --out "$run" || return 0
   fi
   if [[ ! -f $OUT/eval/$d/eval.json ]]; then
     # eval has no --threads: the network's CPU threads come from RAYON_NUM_THREADS.
@@ -136,7 +144,7 @@ pack() {
   return 0
 }
 
-echo "six-domains.sh: ${#domains[@]} domains on $DEVICE, $PARALLEL at a time, binary $BIN, output $OUT"
+echo "six-domains.sh: ${#domains[@]} domains on $DEVICE ($NETWORK networks), $PARALLEL at a time, binary $BIN, output $OUT"
 "$BIN" --version > "$OUT/logs/version.log" 2>&1 || true
 [[ $DEVICE == cuda ]] && { nvidia-smi > "$OUT/logs/nvidia-smi.log" 2>&1 || true; }
 t_start=$(date +%s)

@@ -266,9 +266,99 @@ fn train_uses_the_domains_own_network_unless_told() {
     let err = sb.fails(&["train", "--data", "typo", "--out", "r4", "--device", "cpu"]);
     assert!(
         err.contains("manifest.json")
-            && err.contains("[network] settings of the typo preset")
+            && err.contains("settings of the typo preset's tiny network")
             && err.contains("model.bitz"),
         "{err}"
     );
     assert!(!sb.path("r4").join("config.json").exists());
+}
+
+/// `[gpu-network]`: what `train` picks on CUDA, or anywhere with `--network
+/// gpu` (here Latplan's convolutional network, made tiny, on the CPU).
+#[test]
+fn train_picks_the_gpu_network_when_told() {
+    let sb = Sandbox::new();
+    std::fs::write(
+        sb.path("two.toml"),
+        "name = \"two\"\n\n[network]\npreset = \"tiny\"\n\n\
+         [gpu-network]\npreset = \"conv\"\n\
+         set = [\"model.bits=12\", \"model.actions=16\", \"model.action_hidden=16\", \
+         \"model.arch.channels=4\", \"model.arch.kernel=3\", \"train.batch=24\"]\n\n\
+         [domain]\nkind = \"lights-out\"\nsize = 3\ncell_size = 5\n",
+    )
+    .unwrap();
+    sb.ok(&["generate", "-d", "two.toml", "-n", "60", "--out", "two"]);
+    let config = |run: &str| -> serde_json::Value {
+        let text = std::fs::read_to_string(sb.path(run).join("config.json")).unwrap();
+        serde_json::from_str(&text).unwrap()
+    };
+    let quick = [
+        "--epochs",
+        "1",
+        "--set",
+        "train.refine_epochs=0",
+        "--device",
+        "cpu",
+    ];
+    let train = |run: &str, extra: &[&str]| {
+        let mut args = vec!["train", "--data", "two", "--out", run];
+        args.extend_from_slice(&quick);
+        args.extend_from_slice(extra);
+        sb.ok(&args)
+    };
+    let out = train("gpu", &["--network", "gpu"]);
+    assert!(
+        out.contains("network: conv --set model.bits=12")
+            && out.contains("(the two preset's [gpu-network])"),
+        "{out}"
+    );
+    let conv = config("gpu");
+    assert_eq!(conv["model"]["arch"]["kind"], "conv", "{conv}");
+    assert_eq!(conv["model"]["arch"]["channels"], 4, "{conv}");
+    assert_eq!(conv["model"]["bits"], 12, "{conv}");
+    assert!(sb.path("gpu").join("actions.json").is_file());
+    // On the CPU, auto is the CPU network.
+    let out = train("auto", &[]);
+    assert!(
+        out.contains("network: tiny (the two preset's own network)"),
+        "{out}"
+    );
+    assert_eq!(config("auto")["model"]["arch"]["kind"], "mlp");
+
+    // A domain without one says so, naming the dataset; --preset and
+    // --network exclude each other.
+    sb.ok(&["generate", "-d", "lightsout3", "-n", "60", "--out", "lo3"]);
+    let err = sb.fails(&[
+        "train",
+        "--data",
+        "lo3",
+        "--out",
+        "r",
+        "--network",
+        "gpu",
+        "--device",
+        "cpu",
+    ]);
+    assert!(
+        err.contains("--network")
+            && err.contains("lo3/manifest.json")
+            && err.contains("lightsout3 preset of this dataset has no [gpu-network]"),
+        "{err}"
+    );
+    let err = sb.fails(&[
+        "train",
+        "--data",
+        "two",
+        "--out",
+        "r",
+        "--network",
+        "gpu",
+        "--preset",
+        "tiny",
+    ]);
+    assert!(
+        err.contains("--network") && err.contains("--preset"),
+        "{err}"
+    );
+    assert!(!sb.path("r").exists());
 }

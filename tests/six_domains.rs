@@ -92,6 +92,9 @@ fn six_domains_script_rejects_bad_settings() {
     let (code, err) = run(&[("DEVICE", "cpu"), ("PARALLEL", "0")]);
     assert_eq!(code, Some(2));
     assert!(err.contains("PARALLEL"), "{err}");
+    let (code, err) = run(&[("DEVICE", "cpu"), ("NETWORK", "tpu")]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("NETWORK must be cpu or gpu"), "{err}");
     let (code, err) = run(&[("LATPLAN_BIN", "/no/such/latplan")]);
     assert_eq!(code, Some(2));
     assert!(err.contains("/no/such/latplan"), "{err}");

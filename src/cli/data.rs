@@ -199,6 +199,12 @@ pub fn list_domains() -> anyhow::Result<()> {
         for set in &preset.network.set {
             println!("{:<20} --set {set}", "");
         }
+        if let Some(gpu) = &preset.gpu_network {
+            println!("{:<20} gpu: {}", "", gpu.preset.name());
+            for set in &gpu.set {
+                println!("{:<20}   --set {set}", "");
+            }
+        }
     }
     Ok(())
 }

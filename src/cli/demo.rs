@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use super::progress::bar;
-use super::train::{network, train_and_extract, DeviceArg, PresetArg};
+use super::train::{network, train_and_extract, DeviceArg, NetworkArg, PresetArg};
 use crate::data::generate::{self, ProblemOptions};
 use crate::data::problems::ProblemSet;
 use crate::domain::Preset;
@@ -36,7 +36,8 @@ pub struct DemoArgs {
     /// Training pairs [default: the preset's].
     #[arg(long, short = 'n')]
     pub transitions: Option<usize>,
-    /// Network preset [default: the domain's own network, as for `latplan train`].
+    /// Network preset [default: the domain's own CPU network, `[network]`
+    /// of its preset, on any device: the demo is small].
     #[arg(long, value_enum)]
     pub preset: Option<PresetArg>,
     /// Epochs [default: the network preset's].
@@ -67,12 +68,12 @@ pub fn demo(args: &DemoArgs) -> anyhow::Result<()> {
     let ds = generate::dataset(&preset, n, args.seed, &progress)?;
     ds.save(&data)?;
     progress.finish_and_clear();
-    let network = network(args.preset, &ds.manifest);
+    let dev = device(args.device.into())?;
+    let network = network(args.preset, NetworkArg::Cpu, dev.is_cuda(), &ds.manifest)?;
     println!(
         "[2/4] training the {} network (progress below) …",
         network.preset.name()
     );
-    let dev = device(args.device.into())?;
     let opts = TrainOptions {
         preset: network.preset,
         epochs: args.epochs,

@@ -45,6 +45,18 @@ impl From<PresetArg> for Preset {
     }
 }
 
+/// Which of the domain's own networks to train.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum NetworkArg {
+    /// `gpu` when training on CUDA and the domain has one, else `cpu`.
+    Auto,
+    /// `[network]` of the domain preset (an MLP that trains on the CPU).
+    Cpu,
+    /// `[gpu-network]` of the domain preset (Latplan's convolutional network;
+    /// hours on a GPU, far too slow on the CPU but at tiny sizes).
+    Gpu,
+}
+
 /// Where to compute.
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum DeviceArg {
@@ -76,10 +88,13 @@ pub struct TrainArgs {
     #[arg(long, short = 'o', value_name = "RUN")]
     pub out: PathBuf,
     /// Network and schedule [default: the dataset's domain's own network, with
-    /// its settings (`[network]` in the domain preset; `cpu-mlp` for datasets
-    /// made before it existed)].
+    /// its settings (`[network]` in the domain preset, `[gpu-network]` on
+    /// CUDA; `cpu-mlp` for datasets made before they existed)].
     #[arg(long, value_enum)]
     pub preset: Option<PresetArg>,
+    /// Which of the domain's own networks (when no --preset is given).
+    #[arg(long, value_enum, default_value = "auto", conflicts_with = "preset")]
+    pub network: NetworkArg,
     /// Total epochs [default: the preset's].
     #[arg(long)]
     pub epochs: Option<usize>,
@@ -237,15 +252,18 @@ pub fn train(args: &TrainArgs) -> anyhow::Result<()> {
         Network::default() // unused: a resumed run keeps its own configuration
     } else {
         let manifest = Manifest::read(&args.data)?;
-        let chosen = network(args.preset, &manifest);
+        let path = args.data.join("manifest.json");
+        let chosen = network(args.preset, args.network, device.is_cuda(), &manifest)
+            .with_context(|| format!("--network: {}", path.display()))?;
         // The domain's settings come from its preset file, not the command
         // line: a bad one is reported as the preset's.
         workflow::configure(chosen.preset, manifest.shape, args.seed, None, &chosen.set)
             .with_context(|| {
                 format!(
-                    "{}: the [network] settings of the {} preset are not valid",
-                    args.data.join("manifest.json").display(),
-                    manifest.preset
+                    "{}: the settings of the {} preset's {} network are not valid",
+                    path.display(),
+                    manifest.preset,
+                    chosen.preset.name()
                 )
             })?;
         chosen
@@ -273,23 +291,52 @@ pub fn train(args: &TrainArgs) -> anyhow::Result<()> {
 
 /// The network of a new run on a dataset with `manifest`: `--preset` when
 /// given (without the domain's settings, which belong to its own preset), else
-/// the domain's own; says which.
-pub fn network(preset: Option<PresetArg>, manifest: &Manifest) -> Network {
-    let chosen = match preset {
-        Some(p) => Network {
-            preset: p.into(),
-            set: Vec::new(),
+/// the domain's own, `[gpu-network]` for `which` = gpu (or auto on CUDA, where
+/// the domain has one) and `[network]` otherwise; says which.
+pub fn network(
+    preset: Option<PresetArg>,
+    which: NetworkArg,
+    on_cuda: bool,
+    manifest: &Manifest,
+) -> anyhow::Result<Network> {
+    let gpu = match which {
+        NetworkArg::Gpu => true,
+        NetworkArg::Cpu => false,
+        NetworkArg::Auto => on_cuda && manifest.gpu_network.is_some(),
+    };
+    let (chosen, why) = match (preset, gpu) {
+        (Some(p), _) => (
+            Network {
+                preset: p.into(),
+                set: Vec::new(),
+            },
+            "--preset".to_string(),
+        ),
+        (None, true) => match &manifest.gpu_network {
+            Some(n) => (
+                n.clone(),
+                format!("the {} preset's [gpu-network]", manifest.preset),
+            ),
+            None => bail!(
+                "the {} preset of this dataset has no [gpu-network] (the six Latplan domains \
+                 have one; a dataset made before session 15 names none: generate it again)",
+                manifest.preset
+            ),
         },
-        None => manifest.network.clone().unwrap_or_default(),
+        (None, false) => match &manifest.network {
+            Some(n) => (
+                n.clone(),
+                format!("the {} preset's own network", manifest.preset),
+            ),
+            None => (
+                Network::default(),
+                "the default: this dataset names no network".to_string(),
+            ),
+        },
     };
     let sets: String = chosen.set.iter().map(|s| format!(" --set {s}")).collect();
-    let why = match (preset, &manifest.network) {
-        (Some(_), _) => "--preset".to_string(),
-        (None, Some(_)) => format!("the {} preset's own network", manifest.preset),
-        (None, None) => "the default: this dataset names no network".to_string(),
-    };
     println!("network: {}{sets} ({why})", chosen.preset.name());
-    chosen
+    Ok(chosen)
 }
 
 /// Trains (or resumes) a run with a progress bar, prints its quality, then

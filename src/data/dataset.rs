@@ -87,6 +87,10 @@ pub struct Manifest {
     /// session 13: then `latplan train` uses `cpu-mlp`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub network: Option<Network>,
+    /// The domain preset's network for the GPU (`[gpu-network]`; absent
+    /// where the preset has none and in datasets made before session 15).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gpu_network: Option<Network>,
 }
 
 impl Manifest {

@@ -47,6 +47,7 @@ pub fn dataset(
             code_len: domain.code_len(),
             split: Split::latplan(n),
             network: Some(preset.network.clone()),
+            gpu_network: preset.gpu_network.clone(),
         },
         pre: Vec::with_capacity(n * shape.len()),
         suc: Vec::with_capacity(n * shape.len()),

@@ -124,6 +124,15 @@ pub struct Preset {
     /// `--preset` says otherwise).
     #[serde(default)]
     pub network: Network,
+    /// The network that learns the domain on a GPU (what `latplan train`
+    /// uses on CUDA, or with `--network gpu`): Latplan's convolutional one,
+    /// sized for the domain. `[gpu-network]` in the file.
+    #[serde(
+        default,
+        rename = "gpu-network",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub gpu_network: Option<Network>,
     /// The world.
     pub domain: DomainConfig,
 }
@@ -236,10 +245,53 @@ mod tests {
     #[test]
     fn every_builtin_network_configures() {
         for (name, _) in BUILTIN {
-            let network = Preset::load(name).unwrap().network;
+            let preset = Preset::load(name).unwrap();
             let shape = super::super::Shape::gray(8, 8);
-            crate::model::workflow::configure(network.preset, shape, 1, None, &network.set)
-                .unwrap_or_else(|e| panic!("{name}: {e:#}"));
+            for network in std::iter::once(&preset.network).chain(&preset.gpu_network) {
+                crate::model::workflow::configure(network.preset, shape, 1, None, &network.set)
+                    .unwrap_or_else(|e| panic!("{name}: {e:#}"));
+            }
+        }
+    }
+
+    /// The six Latplan domains have a convolutional network for the GPU, at
+    /// Latplan's size (50–300 bits, thousands of labels) and schedule in
+    /// gradient steps.
+    #[test]
+    fn the_six_latplan_domains_have_convolutional_gpu_networks() {
+        let six = [
+            "puzzle8-digits",
+            "puzzle15-picture",
+            "lightsout5",
+            "lightsout5-twisted",
+            "blocks4",
+            "sokoban7",
+        ];
+        for name in six {
+            let preset = Preset::load(name).unwrap();
+            let network = preset
+                .gpu_network
+                .unwrap_or_else(|| panic!("{name} has no [gpu-network]"));
+            let shape = preset.domain.build().unwrap().shape();
+            let (model, train) =
+                crate::model::workflow::configure(network.preset, shape, 1, None, &network.set)
+                    .unwrap_or_else(|e| panic!("{name}: {e:#}"));
+            assert!(
+                matches!(model.arch, crate::model::Arch::Conv { .. }),
+                "{name}"
+            );
+            assert!(
+                (50..=300).contains(&model.bits),
+                "{name}: {} bits",
+                model.bits
+            );
+            assert!(model.actions >= 1000, "{name}: {} labels", model.actions);
+            let train_pairs = preset.transitions * 9 / 10;
+            let steps = train.epochs * (train_pairs / train.batch);
+            assert!(
+                (15_000..=30_000).contains(&steps),
+                "{name}: {steps} joint steps (Latplan: about 22 000)"
+            );
         }
     }
 
