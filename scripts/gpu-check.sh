@@ -18,6 +18,8 @@
 #   CHECK_PRESETS    presets to check against the CPU (default conv,conv-ama4,cpu-mlp,tiny)
 #   TORCH_VARIANTS   PyTorch variants         (default eager,tuned; add compile for torch.compile)
 #   BENCH_STEPS      timed steps per preset   (default 20, after 5 untimed)
+#   BATCHES          conv batch sizes timed beside PyTorch eager, for the GPU
+#                    networks' batch (default 800,1600; empty: none)
 #   TRAIN_JOBS       DOMAIN:PRESET[:EPOCHS],… for --train (default puzzle8-digits:cpu-mlp);
 #                    EPOCHS shortens the joint epochs (annealing over half; no
 #                    refinement), else the preset's own schedule is trained
@@ -41,7 +43,7 @@ for arg in "$@"; do
   case $arg in
     --train) TRAIN=1 ;;
     --no-bench) BENCH=0 ;;
-    -h | --help) sed -n "2,30p" "$0"; exit 0 ;;
+    -h | --help) sed -n "2,36p" "$0"; exit 0 ;;
     *) echo "gpu-check.sh: unknown argument '$arg' (expected --train, --no-bench or --help)" >&2; exit 2 ;;
   esac
 done
@@ -106,6 +108,14 @@ if [[ $BENCH -eq 1 ]]; then
   step bench "$LIMIT" "$BIN" bench-train --device cuda --presets "$PRESETS" --torch \
     --torch-variants "$TORCH_VARIANTS" "${noise_flag[@]}" --warmup 5 --steps "$BENCH_STEPS" \
     --threads 8 --json "$OUT/bench.json"
+
+  # 2b. Does a larger batch fill the card? The conv step at other batch sizes
+  #     (transitions per second against the preset's 400 above).
+  IFS=, read -r -a batches <<< "${BATCHES-800,1600}"
+  for b in "${batches[@]}"; do
+    step "bench-batch-$b" "$LIMIT" "$BIN" bench-train --device cuda --presets conv --batch "$b" \
+      --torch --torch-variants eager --warmup 3 --steps 10 --threads 8
+  done
 fi
 
 # 3. Optional: where a conv step's GPU time goes, per kernel (Nsight Compute
@@ -166,6 +176,9 @@ if [[ $BENCH -eq 1 ]]; then
   echo "=== speed"
   grep -h -E '^(\||torch reference skipped)' "$OUT/bench.log" || echo "(no table; see $OUT/bench.log)"
   grep -h -E '^timing|phases' "$OUT/bench.log" || true
+  for b in "${batches[@]}"; do
+    grep -h -E '^\| conv' "$OUT/bench-batch-$b.log" 2>/dev/null || echo "(batch $b: no table; see $OUT/bench-batch-$b.log)"
+  done
 fi
 if [[ -f $OUT/profile-summary.log ]]; then
   echo
