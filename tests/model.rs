@@ -183,6 +183,25 @@ fn train_selects_the_estimator() {
     }
 }
 
+/// `latplan train --data DATA --out RUN` for one joint epoch and no
+/// refinement on the CPU, with `extra` arguments; returns its output and the
+/// run's config.json.
+fn train_quick(sb: &Sandbox, data: &str, run: &str, extra: &[&str]) -> (String, serde_json::Value) {
+    let mut args = vec!["train", "--data", data, "--out", run];
+    args.extend_from_slice(&[
+        "--epochs",
+        "1",
+        "--set",
+        "train.refine_epochs=0",
+        "--device",
+        "cpu",
+    ]);
+    args.extend_from_slice(extra);
+    let out = sb.ok(&args);
+    let config = std::fs::read_to_string(sb.path(run).join("config.json")).unwrap();
+    (out, serde_json::from_str(&config).unwrap())
+}
+
 #[test]
 fn train_uses_the_domains_own_network_unless_told() {
     let sb = Sandbox::new();
@@ -195,23 +214,7 @@ fn train_uses_the_domains_own_network_unless_told() {
         "--out",
         "p32",
     ]);
-    let quick = [
-        "--epochs",
-        "1",
-        "--set",
-        "train.refine_epochs=0",
-        "--device",
-        "cpu",
-    ];
-    let train = |data: &str, run: &str, extra: &[&str]| {
-        let mut args = vec!["train", "--data", data, "--out", run];
-        args.extend_from_slice(&quick);
-        args.extend_from_slice(extra);
-        let out = sb.ok(&args);
-        let config = std::fs::read_to_string(sb.path(run).join("config.json")).unwrap();
-        let config: serde_json::Value = serde_json::from_str(&config).unwrap();
-        (out, config)
-    };
+    let train = |data: &str, run: &str, extra: &[&str]| train_quick(&sb, data, run, extra);
     let (out, config) = train("p32", "r1", &[]);
     assert!(
         out.contains("network: tiny (the puzzle3x2-digits preset's own network)"),
@@ -288,42 +291,23 @@ fn train_picks_the_gpu_network_when_told() {
     )
     .unwrap();
     sb.ok(&["generate", "-d", "two.toml", "-n", "60", "--out", "two"]);
-    let config = |run: &str| -> serde_json::Value {
-        let text = std::fs::read_to_string(sb.path(run).join("config.json")).unwrap();
-        serde_json::from_str(&text).unwrap()
-    };
-    let quick = [
-        "--epochs",
-        "1",
-        "--set",
-        "train.refine_epochs=0",
-        "--device",
-        "cpu",
-    ];
-    let train = |run: &str, extra: &[&str]| {
-        let mut args = vec!["train", "--data", "two", "--out", run];
-        args.extend_from_slice(&quick);
-        args.extend_from_slice(extra);
-        sb.ok(&args)
-    };
-    let out = train("gpu", &["--network", "gpu"]);
+    let (out, conv) = train_quick(&sb, "two", "gpu", &["--network", "gpu"]);
     assert!(
         out.contains("network: conv --set model.bits=12")
             && out.contains("(the two preset's [gpu-network])"),
         "{out}"
     );
-    let conv = config("gpu");
     assert_eq!(conv["model"]["arch"]["kind"], "conv", "{conv}");
     assert_eq!(conv["model"]["arch"]["channels"], 4, "{conv}");
     assert_eq!(conv["model"]["bits"], 12, "{conv}");
     assert!(sb.path("gpu").join("actions.json").is_file());
     // On the CPU, auto is the CPU network.
-    let out = train("auto", &[]);
+    let (out, auto) = train_quick(&sb, "two", "auto", &[]);
     assert!(
         out.contains("network: tiny (the two preset's own network)"),
         "{out}"
     );
-    assert_eq!(config("auto")["model"]["arch"]["kind"], "mlp");
+    assert_eq!(auto["model"]["arch"]["kind"], "mlp");
 
     // A domain without one says so, naming the dataset; --preset and
     // --network exclude each other.
