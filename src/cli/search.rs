@@ -15,6 +15,10 @@ pub enum SearchArg {
     Astar,
     /// Greedy best-first search: fast, plans not necessarily optimal.
     Gbfs,
+    /// Bidirectional uniform-cost search from the start and the goal state:
+    /// optimal, no heuristic (the goal must be one complete state, as it is
+    /// when planning from pictures).
+    Bidir,
 }
 
 /// The heuristic.
@@ -47,9 +51,9 @@ pub struct SearchArgs {
     /// Search algorithm.
     #[arg(long, value_enum, default_value = "astar")]
     pub search: SearchArg,
-    /// Heuristic.
-    #[arg(long, short = 'H', value_enum, default_value = "lmcut")]
-    pub heuristic: HeuristicArg,
+    /// Heuristic of A* and greedy search [default: lmcut].
+    #[arg(long, short = 'H', value_enum)]
+    pub heuristic: Option<HeuristicArg>,
     /// Stop after this many seconds of search (per problem; `eval` defaults to 60).
     #[arg(long, value_name = "SECONDS")]
     pub max_time: Option<f64>,
@@ -74,9 +78,13 @@ impl SearchArgs {
         let max_memory_bytes = self
             .max_memory
             .map(|m| usize::try_from(m.saturating_mul(1 << 20)).unwrap_or(usize::MAX));
-        let strategy = match self.search {
-            SearchArg::Astar => Strategy::AStar,
-            SearchArg::Gbfs => Strategy::Greedy,
+        let (strategy, heuristic) = match (self.search, self.heuristic) {
+            (SearchArg::Astar, h) => (Strategy::AStar, h.unwrap_or(HeuristicArg::Lmcut)),
+            (SearchArg::Gbfs, h) => (Strategy::Greedy, h.unwrap_or(HeuristicArg::Lmcut)),
+            (SearchArg::Bidir, None) => (Strategy::Bidirectional, HeuristicArg::Blind),
+            (SearchArg::Bidir, Some(_)) => bail!(
+                "--search bidir uses no heuristic; leave out --heuristic (or use --search astar)"
+            ),
         };
         let limits = Limits {
             max_expansions: self.max_expansions,
@@ -85,7 +93,7 @@ impl SearchArgs {
         };
         Ok(SearchConfig {
             strategy,
-            heuristic: self.heuristic.into(),
+            heuristic: heuristic.into(),
             limits,
         })
     }

@@ -11,7 +11,7 @@ use clap::Args;
 use super::search::SearchArgs;
 
 use crate::pddl;
-use crate::search::{search_task, LimitKind, Limits, Outcome, SearchResult};
+use crate::search::{search_task, LimitKind, Limits, Outcome, SearchResult, Strategy};
 use crate::symbolic::{write_domain, write_problem, StripsTask};
 use crate::util::write_atomic;
 
@@ -47,6 +47,14 @@ pub fn solve(args: &SolveArgs) -> anyhow::Result<()> {
     );
     if let Some(dir) = &args.export {
         export(&task, dir)?;
+    }
+    let fixed = task.goal_pos.count_ones() + task.goal_neg.count_ones();
+    if config.strategy == Strategy::Bidirectional && fixed < task.model.width() {
+        bail!(
+            "--search bidir searches back from one goal state, but the goal of {} fixes {fixed} of its {} bits; use --search astar",
+            args.problem.display(),
+            task.model.width()
+        );
     }
     println!(
         "Search: {:?} with {}",

@@ -90,8 +90,9 @@ fn find_fast_downward() -> anyhow::Result<PathBuf> {
     )
 }
 
-/// Fast Downward's search option for `config`.
-pub fn fast_downward_search(config: &SearchConfig) -> String {
+/// Fast Downward's search option for `config` (`None` for bidirectional
+/// search, which it does not offer).
+pub fn fast_downward_search(config: &SearchConfig) -> Option<String> {
     let h = match config.heuristic {
         HeuristicKind::Blind => "blind()",
         HeuristicKind::GoalCount => "goalcount()",
@@ -99,8 +100,9 @@ pub fn fast_downward_search(config: &SearchConfig) -> String {
         HeuristicKind::Lmcut => "lmcut()",
     };
     match config.strategy {
-        Strategy::AStar => format!("astar({h})"),
-        Strategy::Greedy => format!("eager_greedy([{h}])"),
+        Strategy::AStar => Some(format!("astar({h})")),
+        Strategy::Greedy => Some(format!("eager_greedy([{h}])")),
+        Strategy::Bidirectional => None,
     }
 }
 
@@ -152,6 +154,9 @@ pub fn run(
     if limits.max_expansions.is_some() || limits.max_memory_bytes.is_some() {
         bail!("--max-expansions and --max-memory apply to the built-in planner only; an external planner takes --max-time");
     }
+    if config.strategy == Strategy::Bidirectional {
+        bail!("--search bidir is the built-in planner's; an external planner takes --search astar or gbfs");
+    }
     let scratch = Scratch::new()?;
     let (domain, problem, plan) = (
         scratch.0.join("domain.pddl"),
@@ -171,7 +176,7 @@ pub fn run(
                 .arg(&domain)
                 .arg(&problem)
                 .arg("--search")
-                .arg(fast_downward_search(config));
+                .args(fast_downward_search(config));
             (c, format!("{} (Fast Downward)", driver.display()))
         }
         Planner::Command(template) => {
@@ -342,10 +347,15 @@ mod tests {
     #[test]
     fn fast_downward_options_and_counts() {
         let mut config = SearchConfig::default();
-        assert_eq!(fast_downward_search(&config), "astar(lmcut())");
+        assert_eq!(fast_downward_search(&config).unwrap(), "astar(lmcut())");
         config.strategy = Strategy::Greedy;
         config.heuristic = HeuristicKind::GoalCount;
-        assert_eq!(fast_downward_search(&config), "eager_greedy([goalcount()])");
+        assert_eq!(
+            fast_downward_search(&config).unwrap(),
+            "eager_greedy([goalcount()])"
+        );
+        config.strategy = Strategy::Bidirectional;
+        assert_eq!(fast_downward_search(&config), None);
         let log = "[t=0.1s] Expanded 3 state(s).\nExpanded 17 state(s).\nGenerated 40 state(s).\n";
         assert_eq!(last_count(log, "Expanded "), Some(17));
         assert_eq!(last_count(log, "Generated "), Some(40));

@@ -12,7 +12,8 @@ use super::pictures::{PictureRules, PICTURES};
 use crate::domain::{Code, Domain, DomainConfig, Image};
 use crate::model::Model;
 use crate::search::{
-    search_task, search_task_guarded, Guard, Outcome, SearchConfig, SearchResult, SearchStats,
+    retain_moves, search_task, search_task_guarded, Guard, Outcome, SearchConfig, SearchResult,
+    SearchStats,
 };
 use crate::symbolic::{BitState, StripsModel, StripsTask};
 
@@ -130,7 +131,7 @@ impl Session {
         let result = match planner {
             Planner::Builtin(Filter::None) => search_task(&task, search),
             Planner::Builtin(kind) => {
-                let guard = NetworkGuard::new(self, *kind, &zg)?;
+                let guard = NetworkGuard::new(self, *kind, &zi, &zg)?;
                 let (result, guard) = search_task_guarded(&task, search, guard);
                 if let Some(e) = guard.failure {
                     return Err(e.context(format!(
@@ -246,8 +247,9 @@ struct NetworkGuard<'a> {
     /// The picture rules and each operator's label (`None`: the round trip
     /// alone).
     pictures: Option<(&'a PictureRules, Vec<usize>)>,
-    /// The goal's bits: a goal is never tested.
+    /// The goal's and the start's bits: neither is ever tested.
     goal: Vec<u8>,
+    init: Vec<u8>,
     /// Decoded pictures by state: the state expanded last and its distinct
     /// successors (the next state A* expands is often one of them).
     decoded: HashMap<Vec<u64>, Image>,
@@ -258,7 +260,7 @@ struct NetworkGuard<'a> {
 }
 
 impl<'a> NetworkGuard<'a> {
-    fn new(session: &'a Session, kind: Filter, goal: &[u8]) -> anyhow::Result<Self> {
+    fn new(session: &'a Session, kind: Filter, init: &[u8], goal: &[u8]) -> anyhow::Result<Self> {
         let pictures = match (kind, &session.actions.pictures) {
             (Filter::Pictures, Some(p)) => {
                 Some((p, session.actions.actions.iter().map(|a| a.label).collect()))
@@ -273,6 +275,7 @@ impl<'a> NetworkGuard<'a> {
             session,
             pictures,
             goal: goal.to_vec(),
+            init: init.to_vec(),
             decoded: HashMap::new(),
             verdicts: HashMap::new(),
             stats: FilterStats::default(),
@@ -326,51 +329,61 @@ impl<'a> NetworkGuard<'a> {
         Ok(())
     }
 
-    /// Keeps the operators in `ops` whose moves from `state` the filter
-    /// allows: with the picture rules, first the precondition on the state's
-    /// picture; then the round trip of every distinct successor not tested
-    /// before (a goal always passes); then, with the picture rules, the
-    /// postcondition and frame on the successors' pictures. Many labels of a
-    /// learned model make the same move, so each distinct successor is
-    /// decoded once; the pictures of `state` and its successors are kept for
-    /// the next expansion, older ones dropped.
+    /// Which of the moves of one expansion the filter allows: `ops[i]` leads
+    /// from `state` to `others[i]` (forward) or from `others[i]` into
+    /// `state` (backward, the bidirectional search's other side). A move is
+    /// allowed if the state it reaches passes the round trip (tested once
+    /// per distinct state; the start and the goal always pass) and, with the
+    /// picture rules, if its action's precondition holds on the picture
+    /// before and its postcondition and frame on the pictures before and
+    /// after; forward, the precondition is asked first, so the successors of
+    /// denied moves are not decoded. Many labels of a learned model make the
+    /// same move, so each distinct state is decoded once; the pictures of
+    /// `state` and its neighbours are kept for the next expansion, older
+    /// ones dropped.
     fn screen(
         &mut self,
         state: &[u64],
-        ops: &mut Vec<u32>,
-        successor: &dyn Fn(u32, &mut [u64]),
-    ) -> anyhow::Result<()> {
-        let before = match self.pictures {
+        backward: bool,
+        ops: &[u32],
+        others: &[Vec<u64>],
+    ) -> anyhow::Result<Vec<bool>> {
+        let here = match self.pictures {
             Some(_) => Some(self.picture(state)?.data().to_vec()),
             None => None,
         };
-        if let (Some((rules, labels)), Some(before)) = (&self.pictures, &before) {
-            let applicable = ops.len();
-            ops.retain(|&op| rules.admits(labels[op as usize], before));
-            self.stats.denied += (applicable - ops.len()) as u64;
+        let mut allowed = vec![true; ops.len()];
+        if let (Some((rules, labels)), Some(before), false) = (&self.pictures, &here, backward) {
+            for (allow, &op) in allowed.iter_mut().zip(ops) {
+                *allow = rules.admits(labels[op as usize], before);
+            }
+            self.stats.denied += allowed.iter().filter(|&&a| !a).count() as u64;
         }
-        let mut next = vec![0u64; state.len()];
-        let mut distinct: HashMap<Vec<u64>, usize> = HashMap::new();
+        let mut distinct: HashMap<&[u64], usize> = HashMap::new();
         let mut unique: Vec<Vec<u64>> = Vec::new();
-        let slots: Vec<usize> = ops
+        let slots: Vec<usize> = others
             .iter()
-            .map(|&op| {
-                successor(op, &mut next);
-                *distinct.entry(next.clone()).or_insert_with(|| {
+            .zip(&allowed)
+            .map(|(next, &allow)| {
+                if !allow {
+                    return usize::MAX;
+                }
+                *distinct.entry(next.as_slice()).or_insert_with(|| {
                     unique.push(next.clone());
                     unique.len() - 1
                 })
             })
             .collect();
-        // A goal always passes; a state tested before keeps its verdict.
+        // The start and the goal always pass; a state tested before keeps its verdict.
         let needs_test: Vec<bool> = unique
             .iter()
             .map(|s| {
-                !self.verdicts.contains_key(s.as_slice()) && self.session.bits_of(s) != self.goal
+                let bits = self.session.bits_of(s);
+                !self.verdicts.contains_key(s.as_slice()) && bits != self.goal && bits != self.init
             })
             .collect();
         self.decoded
-            .retain(|s, _| s.as_slice() == state || distinct.contains_key(s));
+            .retain(|s, _| s.as_slice() == state || distinct.contains_key(s.as_slice()));
         let pick = |keep: &dyn Fn(usize) -> bool| -> Vec<Vec<u64>> {
             (0..unique.len())
                 .filter(|&i| keep(i))
@@ -388,24 +401,32 @@ impl<'a> NetworkGuard<'a> {
             .iter()
             .map(|s| self.verdicts.get(s.as_slice()).copied().unwrap_or(true))
             .collect();
-        let mut k = 0;
         let mut denied = 0;
-        ops.retain(|&op| {
-            k += 1;
-            let slot = slots[k - 1];
-            if !passes[slot] {
-                return false;
+        for ((allow, &op), &slot) in allowed.iter_mut().zip(ops).zip(&slots) {
+            if !*allow {
+                continue;
             }
-            let (Some((rules, labels)), Some(before)) = (&self.pictures, &before) else {
-                return true;
+            if !passes[slot] {
+                *allow = false;
+                continue;
+            }
+            let (Some((rules, labels)), Some(here)) = (&self.pictures, &here) else {
+                continue;
             };
-            let after = self.decoded[unique[slot].as_slice()].data();
-            let keeps = rules.keeps(labels[op as usize], before, after);
+            let there = self.decoded[unique[slot].as_slice()].data();
+            let label = labels[op as usize];
+            let (before, after) = if backward {
+                (there, here.as_slice())
+            } else {
+                (here.as_slice(), there)
+            };
+            let keeps =
+                (!backward || rules.admits(label, before)) && rules.keeps(label, before, after);
             denied += u64::from(!keeps);
-            keeps
-        });
+            *allow = keeps;
+        }
         self.stats.denied += denied;
-        Ok(())
+        Ok(allowed)
     }
 
     /// The round trip of `state`, tested now if it never was (a state A*
@@ -416,6 +437,26 @@ impl<'a> NetworkGuard<'a> {
             self.test(&[state.to_vec()])?;
         }
         Ok(self.verdicts[state])
+    }
+}
+
+impl NetworkGuard<'_> {
+    /// [`Self::screen`], or no move at all once the network has failed (the
+    /// search winds down; the error is reported after it).
+    fn allowed(
+        &mut self,
+        state: &[u64],
+        backward: bool,
+        ops: &[u32],
+        others: &[Vec<u64>],
+    ) -> Vec<bool> {
+        if self.failure.is_none() {
+            match self.screen(state, backward, ops, others) {
+                Ok(allowed) => return allowed,
+                Err(e) => self.failure = Some(e),
+            }
+        }
+        vec![false; ops.len()]
     }
 }
 
@@ -431,13 +472,26 @@ impl Guard for NetworkGuard<'_> {
     }
 
     fn prune(&mut self, state: &[u64], ops: &mut Vec<u32>, successor: &dyn Fn(u32, &mut [u64])) {
-        if self.failure.is_none() {
-            if let Err(e) = self.screen(state, ops, successor) {
-                self.failure = Some(e);
-            }
-        }
-        if self.failure.is_some() {
-            ops.clear(); // the search winds down; the error is reported after it
-        }
+        let others: Vec<Vec<u64>> = ops
+            .iter()
+            .map(|&op| {
+                let mut next = vec![0u64; state.len()];
+                successor(op, &mut next);
+                next
+            })
+            .collect();
+        let allowed = self.allowed(state, false, ops, &others);
+        let mut k = 0;
+        ops.retain(|_| {
+            k += 1;
+            allowed[k - 1]
+        });
+    }
+
+    fn prune_backward(&mut self, state: &[u64], ops: &mut Vec<u32>, from: &mut Vec<u64>) {
+        let words = state.len();
+        let others: Vec<Vec<u64>> = from.chunks(words).map(<[u64]>::to_vec).collect();
+        let allowed = self.allowed(state, true, ops, &others);
+        retain_moves(ops, from, words, |i| allowed[i]);
     }
 }

@@ -3,13 +3,13 @@
 
 use super::filter::{Guard, Guarded};
 use super::heuristics::{Blind, GoalCount, HMax, HeuristicKind, LmCut};
-use super::{best_first, BitSpace, Limits, SearchResult, SearchSpace, Strategy};
+use super::{best_first, bidirectional, BackwardSpace, BitSpace, Limits, SearchResult, Strategy};
 use crate::symbolic::StripsTask;
 
 /// What search to run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SearchConfig {
-    /// A* or greedy best-first.
+    /// A*, greedy best-first or bidirectional (which uses no heuristic).
     pub strategy: Strategy,
     /// The heuristic.
     pub heuristic: HeuristicKind,
@@ -50,12 +50,15 @@ pub fn search_task_guarded<G: Guard>(
     (result, space.into_guard())
 }
 
-fn search_space<S: SearchSpace>(
+fn search_space<S: BackwardSpace>(
     space: &S,
     task: &StripsTask,
     config: &SearchConfig,
 ) -> SearchResult {
     let (strategy, limits) = (config.strategy, config.limits);
+    if strategy == Strategy::Bidirectional {
+        return bidirectional(space, limits);
+    }
     match config.heuristic {
         HeuristicKind::Blind => best_first(space, &mut Blind::new(task), strategy, limits),
         HeuristicKind::GoalCount => best_first(space, &mut GoalCount::new(task), strategy, limits),

@@ -19,6 +19,9 @@ pub enum Strategy {
     AStar,
     /// Greedy best-first: expand by smallest h.
     Greedy,
+    /// Bidirectional uniform-cost search from the start and the goal state
+    /// ([`super::bidirectional`]): optimal, blind (no heuristic).
+    Bidirectional,
 }
 
 /// Resource limits; `None` means unlimited.
@@ -107,6 +110,9 @@ pub fn astar<S: SearchSpace, H: Heuristic>(
 }
 
 /// Best-first search on `space` with `heuristic`, within `limits`.
+/// [`Strategy::Bidirectional`] needs a backward side, which a
+/// [`SearchSpace`] does not have: here it is A* ([`super::bidirectional`]
+/// is the bidirectional search).
 pub fn best_first<S: SearchSpace, H: Heuristic>(
     space: &S,
     heuristic: &mut H,
@@ -164,7 +170,7 @@ impl<'a, S: SearchSpace> Search<'a, S> {
 
     fn key(&self, g: u32, h: u32) -> (u32, u32) {
         match self.strategy {
-            Strategy::AStar => (g.saturating_add(h), h),
+            Strategy::AStar | Strategy::Bidirectional => (g.saturating_add(h), h),
             Strategy::Greedy => (h, 0),
         }
     }
@@ -177,7 +183,7 @@ impl<'a, S: SearchSpace> Search<'a, S> {
         let mut succ = vec![0u64; self.space.words()];
         while let Some((key, id)) = self.open.pop() {
             let node = self.nodes[id as usize];
-            if node.closed || (self.strategy == Strategy::AStar && key != node.g + node.h) {
+            if node.closed || (self.strategy != Strategy::Greedy && key != node.g + node.h) {
                 continue;
             }
             if last_f.is_some_and(|f| key > f) {
@@ -260,7 +266,7 @@ impl<'a, S: SearchSpace> Search<'a, S> {
     /// A* only: a cheaper path to a known, live state updates it and (re)opens it.
     fn improve(&mut self, id: u32, g: u32, parent: u32, op: u32) {
         let node = &mut self.nodes[id as usize];
-        if self.strategy != Strategy::AStar || node.h == DEAD || g >= node.g {
+        if self.strategy == Strategy::Greedy || node.h == DEAD || g >= node.g {
             return;
         }
         if node.closed {

@@ -8,6 +8,7 @@
 
 use std::cell::RefCell;
 
+use super::bidir::BackwardSpace;
 use super::SearchSpace;
 
 /// What a [`Guarded`] space asks about the states it expands.
@@ -24,6 +25,36 @@ pub trait Guard {
     fn prune(&mut self, state: &[u64], ops: &mut Vec<u32>, successor: &dyn Fn(u32, &mut [u64])) {
         let _ = (state, ops, successor);
     }
+
+    /// The backward counterpart of [`Guard::prune`], asked of every state
+    /// the backward side of a bidirectional search expands (the goal
+    /// included): `ops[i]` leads from `from[i]` (`state.len()` words each,
+    /// back to back) into `state`; a guard removes the moves the search must
+    /// not take from both lists alike. Every move is kept unless a guard says
+    /// otherwise.
+    fn prune_backward(&mut self, state: &[u64], ops: &mut Vec<u32>, from: &mut Vec<u64>) {
+        let _ = (state, ops, from);
+    }
+}
+
+/// Keeps the moves `i` of `ops` and `states` (`words` words each) for which
+/// `keep(i)` is true, in order.
+pub fn retain_moves(
+    ops: &mut Vec<u32>,
+    states: &mut Vec<u64>,
+    words: usize,
+    mut keep: impl FnMut(usize) -> bool,
+) {
+    let mut kept = 0;
+    for i in 0..ops.len() {
+        if keep(i) {
+            ops[kept] = ops[i];
+            states.copy_within(i * words..(i + 1) * words, kept * words);
+            kept += 1;
+        }
+    }
+    ops.truncate(kept);
+    states.truncate(kept * words);
 }
 
 impl<F: FnMut(&[u64]) -> bool> Guard for F {
@@ -89,6 +120,27 @@ impl<S: SearchSpace, G: Guard> SearchSpace for Guarded<'_, S, G> {
 
     fn admits(&self, state: &[u64]) -> bool {
         self.guard.borrow_mut().admits(state)
+    }
+}
+
+impl<S: BackwardSpace, G: Guard> BackwardSpace for Guarded<'_, S, G> {
+    fn goal_state(&self) -> Option<&[u64]> {
+        self.inner.goal_state()
+    }
+
+    fn predecessors(&self, state: &[u64], ops: &mut Vec<u32>, from: &mut Vec<u64>) {
+        let (op_start, state_start) = (ops.len(), from.len());
+        self.inner.predecessors(state, ops, from);
+        let (mut new_ops, mut new_from) = (ops.split_off(op_start), from.split_off(state_start));
+        self.guard
+            .borrow_mut()
+            .prune_backward(state, &mut new_ops, &mut new_from);
+        ops.extend(new_ops);
+        from.extend(new_from);
+    }
+
+    fn min_cost(&self) -> u32 {
+        self.inner.min_cost()
     }
 }
 

@@ -1,11 +1,12 @@
-//! Best-first search over fixed-width bit states: A* and greedy best-first
-//! search with explicit limits and Fast Downward-style statistics, plus the
+//! Best-first search over fixed-width bit states: A*, greedy best-first
+//! search and bidirectional uniform-cost search with explicit limits and Fast Downward-style statistics, plus the
 //! heuristics blind, goal-count, h^max and LM-cut.
 //!
 //! The engine is generic in the way of `pathfinding`'s `astar`: it sees the
 //! problem through the small [`SearchSpace`] trait and the estimate through
 //! [`Heuristic`]. [`BitSpace`] is the fast space of a [`crate::symbolic::StripsTask`].
 
+mod bidir;
 mod config;
 mod engine;
 mod filter;
@@ -16,11 +17,12 @@ mod space;
 mod successors;
 mod table;
 
+pub use bidir::{bidirectional, BackwardSpace};
 pub use config::{search_task, search_task_guarded, SearchConfig};
 pub use engine::{
     astar, best_first, LimitKind, Limits, Outcome, Plan, SearchResult, SearchStats, Strategy,
 };
-pub use filter::{Guard, Guarded};
+pub use filter::{retain_moves, Guard, Guarded};
 pub use heuristics::HeuristicKind;
 pub use space::BitSpace;
 pub use successors::SuccessorGenerator;
@@ -61,5 +63,7 @@ impl<F: FnMut(&[u64]) -> Option<u32>> Heuristic for F {
     }
 }
 
+#[cfg(test)]
+mod bidir_tests;
 #[cfg(test)]
 pub(crate) mod tests;

@@ -43,6 +43,20 @@ impl BucketQueue {
         None
     }
 
+    /// An entry with the smallest key, left in place; returns (primary, id).
+    pub fn peek(&mut self) -> Option<(u32, u32)> {
+        if self.len == 0 {
+            return None;
+        }
+        while self.min < self.buckets.len() {
+            if let Some(&id) = self.buckets[self.min].iter().find_map(|b| b.last()) {
+                return Some((self.min as u32, id));
+            }
+            self.min += 1;
+        }
+        None
+    }
+
     /// Number of entries.
     pub fn len(&self) -> usize {
         self.len
@@ -64,7 +78,9 @@ mod tests {
         let order: Vec<u32> = std::iter::from_fn(|| q.pop().map(|(_, id)| id)).collect();
         assert_eq!(order, vec![13, 12, 11, 10, 14]);
         q.push(2, 0, 1);
+        assert_eq!(q.peek(), Some((2, 1)));
         assert_eq!(q.pop(), Some((2, 1)));
+        assert_eq!(q.peek(), None);
         assert_eq!(q.len(), 0);
     }
 }

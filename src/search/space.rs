@@ -1,6 +1,8 @@
 //! The search space of a [`StripsTask`]: masks laid out flat for fast
 //! application, and the decision-tree successor generator.
 
+use super::bidir::BackwardSpace;
+use super::lists::Lists;
 use super::successors::{Literal, SuccessorGenerator};
 use super::SearchSpace;
 use crate::symbolic::{words_for, StripsTask};
@@ -17,6 +19,75 @@ pub struct BitSpace {
     add: Vec<u64>,
     costs: Vec<u32>,
     generator: SuccessorGenerator,
+    /// The goal when it is one complete state.
+    goal_state: Option<Vec<u64>>,
+    /// The backward side ([`BackwardSpace`]).
+    regression: Regression,
+}
+
+/// The predecessors of complete states. An operator leads into state `t`
+/// iff `t` shows its effects (its adds true, the deletes it does not add
+/// false) and, off its effects, its preconditions; those are the regression
+/// preconditions indexed here. The predecessor agrees with `t` off the
+/// effect bits; on them it holds what the preconditions require, and where
+/// they say nothing either value (each combination is one predecessor).
+struct Regression {
+    generator: SuccessorGenerator,
+    /// The effect bits (`add | del`) of each operator, `words` words each.
+    effect: Vec<u64>,
+    /// The effect bits its positive preconditions set, `words` words each.
+    ones: Vec<u64>,
+    /// The effect bits no precondition fixes.
+    free: Lists<u32>,
+}
+
+impl Regression {
+    fn new(actions: &[crate::symbolic::StripsAction], width: usize) -> Self {
+        let mut effect = Vec::new();
+        let mut ones = Vec::new();
+        let mut free = Vec::new();
+        let preconditions: Vec<Vec<Literal>> = actions
+            .iter()
+            .map(|a| {
+                let in_effect = |b: usize| a.add.get(b) || a.del.get(b);
+                let mut lits: Vec<Literal> = Vec::new();
+                for b in 0..width {
+                    let (pos, neg) = (a.pre_pos.get(b), a.pre_neg.get(b));
+                    if pos && neg {
+                        // Never applicable: a literal and its negation.
+                        lits.extend([(b as u32, true), (b as u32, false)]);
+                    } else if a.add.get(b) {
+                        lits.push((b as u32, true));
+                    } else if a.del.get(b) {
+                        lits.push((b as u32, false));
+                    } else if pos || neg {
+                        lits.push((b as u32, pos));
+                    }
+                }
+                let mut e = crate::symbolic::BitState::zeros(width);
+                let mut o = crate::symbolic::BitState::zeros(width);
+                let mut f = Vec::new();
+                for b in (0..width).filter(|&b| in_effect(b)) {
+                    e.set(b, true);
+                    if a.pre_pos.get(b) {
+                        o.set(b, true);
+                    } else if !a.pre_neg.get(b) {
+                        f.push(b as u32);
+                    }
+                }
+                effect.extend_from_slice(e.words());
+                ones.extend_from_slice(o.words());
+                free.push(f);
+                lits
+            })
+            .collect();
+        Self {
+            generator: SuccessorGenerator::new(&preconditions, width),
+            effect,
+            ones,
+            free: Lists::from_lists(free),
+        }
+    }
 }
 
 impl BitSpace {
@@ -32,8 +103,11 @@ impl BitSpace {
                     .collect()
             })
             .collect();
+        let full = (0..task.model.width()).all(|b| task.goal_pos.get(b) || task.goal_neg.get(b));
         Self {
             words,
+            goal_state: full.then(|| task.goal_pos.words().to_vec()),
+            regression: Regression::new(actions, task.model.width()),
             init: task.init.words().to_vec(),
             goal_pos: task.goal_pos.words().to_vec(),
             goal_neg: task.goal_neg.words().to_vec(),
@@ -84,5 +158,43 @@ impl SearchSpace for BitSpace {
 
     fn cost(&self, op: u32) -> u32 {
         self.costs[op as usize]
+    }
+}
+
+impl BackwardSpace for BitSpace {
+    fn goal_state(&self) -> Option<&[u64]> {
+        self.goal_state.as_deref()
+    }
+
+    fn predecessors(&self, state: &[u64], ops: &mut Vec<u32>, from: &mut Vec<u64>) {
+        let r = &self.regression;
+        let mut into = Vec::new();
+        r.generator.applicable(state, &mut into);
+        let mut base = vec![0u64; self.words];
+        for op in into {
+            let at = op as usize * self.words;
+            for w in 0..self.words {
+                base[w] = (state[w] & !r.effect[at + w]) | r.ones[at + w];
+            }
+            let free = r.free.get(op as usize);
+            for choice in 0u64..1 << free.len() {
+                let start = from.len();
+                from.extend_from_slice(&base);
+                for (k, &b) in free.iter().enumerate() {
+                    if choice >> k & 1 == 1 {
+                        from[start + b as usize / 64] |= 1 << (b % 64);
+                    }
+                }
+                if from[start..] == *state {
+                    from.truncate(start); // a self-loop
+                } else {
+                    ops.push(op);
+                }
+            }
+        }
+    }
+
+    fn min_cost(&self) -> u32 {
+        self.costs.iter().copied().min().unwrap_or(0)
     }
 }

@@ -77,6 +77,25 @@ impl StateTable {
         }
     }
 
+    /// The id of `state` if it is stored.
+    #[inline]
+    pub fn find(&self, state: &[u64]) -> Option<u32> {
+        let mask = self.slots.len() - 1;
+        let tag = hash_words(state) >> 32;
+        let mut i = tag as usize & mask;
+        loop {
+            let slot = self.slots[i];
+            if slot == EMPTY {
+                return None;
+            }
+            let id = slot as u32;
+            if slot >> 32 == tag && self.same(id, state) {
+                return Some(id);
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
     /// True if state `id` is `state`, word for word.
     #[inline]
     pub fn same(&self, id: u32, state: &[u64]) -> bool {
@@ -117,6 +136,8 @@ mod tests {
             assert_eq!(t.insert(&[i, i * 7]), (i as u32, false));
             assert_eq!(t.get(i as u32), &[i, i * 7]);
         }
+        assert_eq!(t.find(&[7, 49]), Some(7));
+        assert_eq!(t.find(&[7, 48]), None);
         assert!(t.insert(&[1, 8]).1);
         assert_eq!(t.len(), 5001);
     }
