@@ -152,6 +152,47 @@ fn pictures_in_plans_out_and_every_stage_agrees() {
             "pictures {a}, round trip {b}, unfiltered {c}"
         );
     }
+    // Bidirectional search is optimal on the same graph as A*, with each
+    // filter; the lazy filter (plans checked, not expansions) finds plans as
+    // short as the filter at every expansion, with A* and bidirectionally.
+    let plan_args = |out: &str, args: &[&str]| {
+        let base = [
+            "plan", "--model", "run", "--init", init, "--goal", goal, "--out", out,
+        ];
+        sb.run(&[&base[..], args].concat());
+        json(&sb, &format!("{out}/summary.json"))
+    };
+    let runs = [
+        (&s, plan_args("bidir", &["--search", "bidir"])),
+        (&s, plan_args("lazy", &["--lazy"])),
+        (
+            &s,
+            plan_args("bidir-lazy", &["--search", "bidir", "--lazy"]),
+        ),
+        (
+            &none,
+            plan_args("bidir-none", &["--search", "bidir", "--filter", "none"]),
+        ),
+        (
+            &round_trip,
+            plan_args("bidir-rt", &["--search", "bidir", "--filter", "round-trip"]),
+        ),
+    ];
+    for (astar, other) in &runs {
+        assert_eq!(astar["length"], other["length"], "A* {astar}\nvs {other}");
+    }
+    for (i, (_, bidir)) in runs.iter().enumerate().filter(|&(i, _)| i != 1) {
+        assert_eq!(bidir["evaluated"], 0, "run {i} uses no heuristic: {bidir}");
+    }
+    for lazy in [&runs[1].1, &runs[2].1] {
+        let searches = lazy["filter"]["searches"].as_u64().unwrap();
+        assert!(searches >= 1, "{lazy}");
+        // Each search but the last refused something on its plan.
+        let refused = lazy["filter"]["rejected"].as_u64().unwrap()
+            + lazy["filter"]["denied"].as_u64().unwrap();
+        assert!(refused >= searches - 1, "{lazy}");
+    }
+    assert_eq!(s["filter"]["searches"], 1, "{s}");
     // The exported PDDL is a planning task on its own: A* in the learned model
     // finds the same length with any admissible heuristic, and so does Fast Downward.
     let ours = sb.run(&[
@@ -343,6 +384,24 @@ fn bad_inputs(sb: &Sandbox) {
         "--out",
         "other",
     ]);
+    let plan = [
+        "plan",
+        "--model",
+        "run",
+        "--init",
+        "probs/001-000/init.png",
+        "--goal",
+        "probs/001-000/goal.png",
+        "--out",
+        "x",
+    ];
+    let err = sb.fails(&[&plan[..], &["--search", "bidir", "-H", "lmcut"]].concat());
+    assert!(err.contains("--search bidir uses no heuristic"), "{err}");
+    let err = sb.fails(&[&plan[..], &["--lazy", "--filter", "none"]].concat());
+    assert!(
+        err.contains("--lazy checks the built-in planner's filter"),
+        "{err}"
+    );
     let err = sb.fails(&["eval", "--model", "run", "--problems", "other"]);
     assert!(
         err.contains("lightsout4 problems, but the model was trained on lightsout3"),

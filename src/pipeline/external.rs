@@ -22,6 +22,10 @@ use crate::symbolic::{pddl_identifiers, write_domain, write_problem, StripsTask}
 pub enum Planner {
     /// The built-in search, with the network's checks on each transition.
     Builtin(Filter),
+    /// The built-in search with the network's checks on the plans it finds
+    /// only: a plan they reject is searched again without its refused
+    /// states and moves (lazy shortest path), until one passes.
+    BuiltinLazy(Filter),
     /// Fast Downward, run through the driver script at this path.
     FastDownward(PathBuf),
     /// A shell command: `{domain}`, `{problem}` and `{plan}` are replaced by
@@ -44,9 +48,11 @@ impl Planner {
     /// The planner a `--planner` value names: `builtin`, `fast-downward`
     /// (the driver from `LATPLAN_FAST_DOWNWARD`, else `fast-downward` or
     /// `fast-downward.py` on `PATH`) or a command.
-    pub fn parse(value: &str, filter: Filter) -> anyhow::Result<Planner> {
+    /// `lazy` asks the built-in planner to check plans, not expansions.
+    pub fn parse(value: &str, filter: Filter, lazy: bool) -> anyhow::Result<Planner> {
         match value.trim() {
             "" => bail!("--planner is empty: expected builtin, fast-downward or a command"),
+            "builtin" if lazy && filter != Filter::None => Ok(Planner::BuiltinLazy(filter)),
             "builtin" => Ok(Planner::Builtin(filter)),
             "fast-downward" => Ok(Planner::FastDownward(find_fast_downward()?)),
             command => Ok(Planner::Command(command.to_string())),
@@ -58,6 +64,7 @@ impl Planner {
         match self {
             Planner::Builtin(Filter::None) => "builtin".into(),
             Planner::Builtin(f) => format!("builtin (filter {})", f.name()),
+            Planner::BuiltinLazy(f) => format!("builtin (filter {}, on plans)", f.name()),
             Planner::FastDownward(_) => "fast-downward".into(),
             Planner::Command(c) => c.clone(),
         }
@@ -168,7 +175,9 @@ pub fn run(
     std::fs::write(&problem, write_problem(task, PDDL_DOMAIN, "problem"))
         .with_context(|| format!("cannot write {}", problem.display()))?;
     let (mut command, shown) = match planner {
-        Planner::Builtin(_) => bail!("internal error: the built-in planner is not external"),
+        Planner::Builtin(_) | Planner::BuiltinLazy(_) => {
+            bail!("internal error: the built-in planner is not external")
+        }
         Planner::FastDownward(driver) => {
             let mut c = Command::new(driver);
             c.arg("--plan-file")

@@ -69,6 +69,9 @@ pub struct FilterSummary {
     /// each distinct successor of its moves once).
     #[serde(default)]
     pub decoded: u64,
+    /// Searches run: 1, or with `--lazy` one per plan checked.
+    #[serde(default)]
+    pub searches: u64,
 }
 
 /// A 0/1 string of bits.
@@ -159,6 +162,7 @@ pub fn write_run(
             rejected: f.rejected,
             denied: f.denied,
             decoded: f.decoded,
+            searches: f.searches,
         }),
         true_init,
         true_goal,

@@ -1,7 +1,7 @@
 //! Planning from pictures with a trained run: encode the start and goal
 //! pictures, search the extracted STRIPS model, decode every latent state.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use anyhow::{bail, Context};
@@ -130,6 +130,11 @@ impl Session {
         let (mut filter, mut log) = (None, None);
         let result = match planner {
             Planner::Builtin(Filter::None) => search_task(&task, search),
+            Planner::BuiltinLazy(kind) => {
+                let (result, stats) = self.solve_lazily(&task, search, *kind, &zi, &zg)?;
+                filter = Some((*kind, stats));
+                result
+            }
             Planner::Builtin(kind) => {
                 let guard = NetworkGuard::new(self, *kind, &zi, &zg)?;
                 let (result, guard) = search_task_guarded(&task, search, guard);
@@ -178,6 +183,71 @@ impl Session {
             filter,
             planner_log: log,
         })
+    }
+
+    /// The lazy filter ([`Planner::BuiltinLazy`]): searches `task` without
+    /// the network, and while the plan found has states or moves the filter
+    /// `kind` refuses, searches again with those refused, within `search`'s
+    /// limits for all rounds together. Each round refuses at least one state
+    /// or move the last did not, and the unchecked graph contains the
+    /// checked one, so the first plan that passes is as short as the
+    /// shortest the filter allows (with an optimal search).
+    fn solve_lazily(
+        &self,
+        task: &StripsTask,
+        search: &SearchConfig,
+        kind: Filter,
+        init: &[u8],
+        goal: &[u8],
+    ) -> anyhow::Result<(SearchResult, FilterStats)> {
+        let mut checker = NetworkGuard::new(self, kind, init, goal)?;
+        checker.stats.searches = 0;
+        let mut blocked = Blocked::default();
+        let mut total = SearchStats::default();
+        let start = std::time::Instant::now();
+        loop {
+            let mut round = *search;
+            if let Some(t) = search.limits.max_time {
+                round.limits.max_time = Some(t.saturating_sub(start.elapsed()));
+            }
+            if let Some(m) = search.limits.max_expansions {
+                round.limits.max_expansions = Some(m.saturating_sub(total.expanded));
+            }
+            let (result, back) = search_task_guarded(task, &round, blocked);
+            blocked = back;
+            checker.stats.searches += 1;
+            total = add_stats(total, &result.stats);
+            total.search_time = start.elapsed();
+            let Outcome::Plan(plan) = &result.outcome else {
+                return Ok((
+                    SearchResult {
+                        outcome: result.outcome,
+                        stats: total,
+                    },
+                    checker.stats,
+                ));
+            };
+            let ops: Vec<usize> = plan.ops.iter().map(|&o| o as usize).collect();
+            let path: Vec<Vec<u64>> = std::iter::once(task.init.clone())
+                .chain(task.replay(&ops).map_err(|k| {
+                    anyhow::anyhow!("internal error: plan step {k} does not replay")
+                })?)
+                .map(|s| s.words().to_vec())
+                .collect();
+            let (states, moves) = checker.refusals(&path, &plan.ops)?;
+            if states.is_empty() && moves.is_empty() {
+                total.search_time = start.elapsed();
+                return Ok((
+                    SearchResult {
+                        outcome: result.outcome,
+                        stats: total,
+                    },
+                    checker.stats,
+                ));
+            }
+            blocked.states.extend(states);
+            blocked.moves.extend(moves);
+        }
     }
 
     /// The bits (0/1) of a search state (64 per word).
@@ -231,6 +301,60 @@ pub struct FilterStats {
     /// Pictures the network decoded: each expanded state and each distinct
     /// successor of its moves, once per expansion at most.
     pub decoded: u64,
+    /// Searches run: 1, or with the lazy filter one per plan checked.
+    pub searches: u64,
+}
+
+/// Adds the counters of `round` to `total` (the peak memory is the larger).
+fn add_stats(mut total: SearchStats, round: &SearchStats) -> SearchStats {
+    total.expanded += round.expanded;
+    total.reopened += round.reopened;
+    total.evaluated += round.evaluated;
+    total.generated += round.generated;
+    total.dead_ends += round.dead_ends;
+    total.refused += round.refused;
+    total.expanded_until_last_jump = round.expanded_until_last_jump;
+    total.states += round.states;
+    total.memory_bytes = total.memory_bytes.max(round.memory_bytes);
+    total
+}
+
+/// The states and moves the lazy filter has refused so far: the next
+/// search neither expands those states nor takes those moves (in either
+/// direction).
+#[derive(Default)]
+struct Blocked {
+    states: HashSet<Vec<u64>>,
+    /// (the state a move leaves, its operator).
+    moves: HashSet<(Vec<u64>, u32)>,
+}
+
+impl Guard for Blocked {
+    fn admits(&mut self, state: &[u64]) -> bool {
+        !self.states.contains(state)
+    }
+
+    fn prune(&mut self, state: &[u64], ops: &mut Vec<u32>, _: &dyn Fn(u32, &mut [u64])) {
+        if !self.moves.is_empty() {
+            let from = state.to_vec();
+            ops.retain(|&op| !self.moves.contains(&(from.clone(), op)));
+        }
+    }
+
+    fn prune_backward(&mut self, state: &[u64], ops: &mut Vec<u32>, from: &mut Vec<u64>) {
+        if !self.moves.is_empty() {
+            let words = state.len();
+            let refused: Vec<bool> = ops
+                .iter()
+                .enumerate()
+                .map(|(i, &op)| {
+                    let key = (from[i * words..(i + 1) * words].to_vec(), op);
+                    self.moves.contains(&key)
+                })
+                .collect();
+            retain_moves(ops, from, words, |i| !refused[i]);
+        }
+    }
 }
 
 /// The built-in planner's checks through the network ([`Filter`]), made
@@ -278,7 +402,10 @@ impl<'a> NetworkGuard<'a> {
             init: init.to_vec(),
             decoded: HashMap::new(),
             verdicts: HashMap::new(),
-            stats: FilterStats::default(),
+            stats: FilterStats {
+                searches: 1,
+                ..FilterStats::default()
+            },
             failure: None,
         })
     }
@@ -427,6 +554,30 @@ impl<'a> NetworkGuard<'a> {
         }
         self.stats.denied += denied;
         Ok(allowed)
+    }
+
+    /// What the filter refuses on the path `path` (the states from the start
+    /// to the goal) taken by `ops`: the states that fail the round trip and
+    /// the moves whose pictures break their action's rules.
+    #[allow(clippy::type_complexity)]
+    fn refusals(
+        &mut self,
+        path: &[Vec<u64>],
+        ops: &[u32],
+    ) -> anyhow::Result<(Vec<Vec<u64>>, Vec<(Vec<u64>, u32)>)> {
+        let (mut states, mut moves) = (Vec::new(), Vec::new());
+        for (k, &op) in ops.iter().enumerate() {
+            let next = &path[k + 1];
+            if self.screen(&path[k], false, &[op], std::slice::from_ref(next))?[0] {
+                continue;
+            }
+            if self.verdicts.get(next.as_slice()) == Some(&false) {
+                states.push(next.clone());
+            } else {
+                moves.push((path[k].clone(), op));
+            }
+        }
+        Ok((states, moves))
     }
 
     /// The round trip of `state`, tested now if it never was (a state A*

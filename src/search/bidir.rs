@@ -187,7 +187,8 @@ impl<'a, S: BackwardSpace> Bidirectional<'a, S> {
             self.sides[side].nodes[id as usize].closed = true;
             self.stats.expanded += 1;
             let state = self.sides[side].table.get(id).to_vec();
-            (ops.clear(), states.clear());
+            ops.clear();
+            states.clear();
             if side == FORWARD {
                 self.space.applicable(&state, &mut ops);
                 let words = self.space.words();
