@@ -110,6 +110,13 @@ fn problem_distances_are_confirmed_by_breadth_first_search() {
                 "{}",
                 p.name
             );
+            // What `plan` judges optimality by (LightsOut: GF(2) algebra).
+            assert_eq!(
+                domain.distance(&p.init_code, &p.goal_code, 1 << 20).moves(),
+                Some(p.optimal_length),
+                "{}",
+                p.name
+            );
             assert_eq!(p.goal_code, domain.goal());
             let init = Image::load_exact(&folder.join("init.png"), domain.shape()).unwrap();
             assert_eq!(domain.parse(&init).unwrap().state, p.init_code);

@@ -19,6 +19,7 @@ fn script(sb: &Sandbox, out: &str) -> (bool, String) {
         .env("REFINE", "1")
         .env("COUNT", "1")
         .env("EVAL_MAX_TIME", "2")
+        .env("EVAL_ARGS", "--search bidir --lazy")
         .output()
         .expect("bash runs");
     let text = format!(
@@ -51,12 +52,16 @@ fn six_domains_script_trains_evaluates_and_tabulates() {
             "1 joint + 1 refinement epoch: {row}"
         );
         assert!(cells[4].ends_with('%') && cells[5].ends_with('%'), "{row}");
+        assert!(
+            cells[7].starts_with("bidir, filter ") && cells[7].ends_with(", on plans"),
+            "EVAL_ARGS reach eval: {row}"
+        );
         assert_eq!(
-            cells[7].split('/').nth(1),
+            cells[8].split('/').nth(1),
             Some("2"),
             "2 problems judged: {row}"
         );
-        assert_eq!(cells[11], "", "no step failed: {row}");
+        assert_eq!(cells[12], "", "no step failed: {row}");
     }
     // A rerun finds every step done and only prints the table again.
     let log = sb.path("six").join("logs").join("lightsout3-train.log");

@@ -73,6 +73,7 @@ fn fast_downward(sandbox: &Sandbox, domain: &str, problem: &str, search: &str) -
 fn solve_every_example_optimally_and_validate_the_plans() {
     let sandbox = Sandbox::new();
     let mut checked_by_fd = 0;
+    let mut bidirectional = 0;
     for (domain, problem) in examples() {
         let out = sandbox.ok(&[
             "solve",
@@ -121,6 +122,32 @@ fn solve_every_example_optimally_and_validate_the_plans() {
             "gbfs.plan",
         ]);
         sandbox.ok(&["validate", &domain, &problem, "gbfs.plan"]);
+        // Bidirectional search needs the goal as one state: LightsOut's goal
+        // (every light off) is one, the others fix only some atoms.
+        let bidir = sandbox.run(&[
+            "solve",
+            &domain,
+            &problem,
+            "--search",
+            "bidir",
+            "--plan-file",
+            "bidir.plan",
+        ]);
+        let stdout = String::from_utf8_lossy(&bidir.stdout);
+        let stderr = String::from_utf8_lossy(&bidir.stderr);
+        if domain.contains("lightsout") {
+            assert!(bidir.status.success(), "{problem}: {stderr}");
+            assert_eq!(plan_length(&stdout), length, "bidir on {problem}");
+            sandbox.ok(&["validate", &domain, &problem, "bidir.plan"]);
+            bidirectional += 1;
+        } else {
+            assert!(
+                !bidir.status.success()
+                    && stderr.contains("searches back from one goal state")
+                    && stderr.contains(&problem),
+                "{problem}: {stderr}"
+            );
+        }
         if let Some(fd) = fast_downward(&sandbox, &domain, &problem, "astar(lmcut())") {
             assert_eq!(
                 fd, length,
@@ -129,6 +156,7 @@ fn solve_every_example_optimally_and_validate_the_plans() {
             checked_by_fd += 1;
         }
     }
+    assert_eq!(bidirectional, 3, "the three LightsOut problems");
     if std::env::var_os("LATPLAN_FAST_DOWNWARD").is_some() {
         assert_eq!(checked_by_fd, examples().len());
     }
@@ -174,6 +202,9 @@ fn exported_bit_vector_models_solve_like_fast_downward() {
             .unwrap_or_else(|e| panic!("{e}"));
         let out = sandbox.ok(&["solve", &domain, &problem, "-H", "lmcut"]);
         let length = plan_length(&out);
+        sandbox.ok(&["validate", &domain, &problem, "sas_plan"]);
+        let bidir = sandbox.ok(&["solve", &domain, &problem, "--search", "bidir"]);
+        assert_eq!(plan_length(&bidir), length, "bidir, model of seed {seed}");
         sandbox.ok(&["validate", &domain, &problem, "sas_plan"]);
         if let Some(fd) = fast_downward(&sandbox, &domain, &problem, "astar(blind())") {
             assert_eq!(

@@ -265,21 +265,22 @@ pub fn plan(args: &PlanArgs) -> anyhow::Result<()> {
             }
         ),
     }
-    let (read_both, optimum) = (
-        summary.true_init.is_some() && summary.true_goal.is_some(),
-        summary.optimal_length,
-    );
-    match (&summary.length, read_both, optimum) {
-        (None, true, None) => println!(
-            "the real {} has no path from the start to the goal either (breadth-first search, up to {} states)",
-            session.preset,
-            crate::pipeline::output::OPTIMUM_SEARCH_LIMIT
-        ),
-        (None, true, Some(n)) => println!(
-            "the real {} reaches the goal in {n} moves: the learned model misses some",
-            session.preset
-        ),
-        _ => {}
+    if summary.length.is_none() {
+        let real = session.preset.as_str();
+        match (summary.real_path.as_deref(), summary.optimal_length) {
+            (Some("no"), _) => println!(
+                "the real {real} has no path from the start to the goal either"
+            ),
+            (Some("unknown"), _) => println!(
+                "whether the real {real} reaches the goal is not known: its breadth-first search stopped at {} states",
+                crate::pipeline::output::OPTIMUM_SEARCH_LIMIT
+            ),
+            (_, Some(n)) if summary.outcome == "unsolvable" => println!(
+                "the real {real} reaches the goal in {n} moves: the learned model misses some"
+            ),
+            (_, Some(n)) => println!("the real {real} reaches the goal in {n} moves"),
+            _ => {}
+        }
     }
     if let Some(v) = &summary.verdict {
         let opt = summary

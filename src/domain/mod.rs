@@ -177,6 +177,13 @@ pub trait Domain: Send + Sync {
         Ok(Vec::new())
     }
 
+    /// The optimal number of moves from `from` to `to`, by breadth-first
+    /// search over at most `limit` states unless the world knows better
+    /// (LightsOut solves it by linear algebra at any size).
+    fn distance(&self, from: &[u8], to: &[u8], limit: usize) -> search::Reach {
+        search::distance(from, to, limit, |s| self.successors(s))
+    }
+
     /// True when `next` is one legal move from `state`.
     fn is_move(&self, state: &[u8], next: &[u8]) -> bool {
         self.successors(state).iter().any(|s| s == next)

@@ -57,25 +57,49 @@ where
     (order, true)
 }
 
-/// Breadth-first distance from `from` to `to`, or `None` if `to` is not found
-/// among the first `limit` states reached.
-pub fn distance<F>(from: &[u8], to: &[u8], limit: usize, mut next: F) -> Option<usize>
+/// What a search of the real state graph found about a goal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reach {
+    /// The goal is this many moves away (the optimum).
+    Moves(usize),
+    /// Every state reachable from the start was seen and the goal is not
+    /// among them: no plan exists.
+    Unreachable,
+    /// The search stopped at its limit of this many states first.
+    Unknown(usize),
+}
+
+impl Reach {
+    /// The optimal length, when known.
+    pub fn moves(self) -> Option<usize> {
+        match self {
+            Reach::Moves(n) => Some(n),
+            _ => None,
+        }
+    }
+}
+
+/// Breadth-first distance from `from` to `to`, seeing at most `limit` states.
+pub fn distance<F>(from: &[u8], to: &[u8], limit: usize, mut next: F) -> Reach
 where
     F: FnMut(&[u8]) -> Vec<Code>,
 {
     if from == to {
-        return Some(0);
+        return Reach::Moves(0);
     }
     let mut seen: HashSet<Code> = HashSet::from([from.to_vec()]);
     let mut layer = vec![from.to_vec()];
     let mut depth = 0;
-    while !layer.is_empty() && seen.len() < limit {
+    while !layer.is_empty() {
+        if seen.len() >= limit {
+            return Reach::Unknown(limit);
+        }
         depth += 1;
         let mut fresh = Vec::new();
         for s in &layer {
             for t in next(s) {
                 if t == to {
-                    return Some(depth);
+                    return Reach::Moves(depth);
                 }
                 if seen.insert(t.clone()) {
                     fresh.push(t);
@@ -84,7 +108,7 @@ where
         }
         layer = fresh;
     }
-    None
+    Reach::Unreachable
 }
 
 /// Latplan's protocol: `count` problems to `goal` whose starts are drawn
@@ -157,9 +181,10 @@ mod tests {
 
     #[test]
     fn distances_on_a_line() {
-        assert_eq!(distance(&[2], &[7], 100, line), Some(5));
-        assert_eq!(distance(&[4], &[4], 100, line), Some(0));
-        assert_eq!(distance(&[0], &[9], 3, line), None);
+        assert_eq!(distance(&[2], &[7], 100, line), Reach::Moves(5));
+        assert_eq!(distance(&[4], &[4], 100, line), Reach::Moves(0));
+        assert_eq!(distance(&[0], &[9], 3, line), Reach::Unknown(3));
+        assert_eq!(distance(&[0], &[12], 100, line), Reach::Unreachable);
     }
 
     #[test]

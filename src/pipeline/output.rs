@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::judge::{judge, Verdict};
 use super::session::{Session, Solved};
 use super::visualize::{strip, write_gif};
-use crate::domain::search::distance;
+use crate::domain::search::Reach;
 use crate::domain::Image;
 use crate::search::Outcome;
 use crate::symbolic::{write_domain, write_problem};
@@ -48,8 +48,13 @@ pub struct Summary {
     pub true_init: Option<String>,
     /// What the goal picture shows.
     pub true_goal: Option<String>,
-    /// Shortest true plan length, by breadth-first search in the real domain.
+    /// Shortest true plan length: the problem set's, else searched in the
+    /// real domain (breadth-first, or LightsOut's algebra).
     pub optimal_length: Option<usize>,
+    /// Whether the real domain has a path from the true start to the true
+    /// goal: "yes", "no" (proved), or "unknown" (the search stopped at its
+    /// limit); `None` when a picture shows no state.
+    pub real_path: Option<String>,
     /// The judge's verdict on the decoded plan.
     pub verdict: Option<Verdict>,
 }
@@ -88,31 +93,57 @@ pub fn outcome_name(o: &Outcome) -> String {
     }
 }
 
+/// What the ground truth says about one planning run (fields of [`Summary`]).
+struct Judged {
+    true_init: Option<String>,
+    true_goal: Option<String>,
+    optimal_length: Option<usize>,
+    real_path: Option<String>,
+    verdict: Option<Verdict>,
+}
+
 /// Judges `solved` against the ground truth: the true start and goal are what
 /// the parser reads from the input pictures; the optimum is `optimal` if known,
-/// else found by breadth-first search (bounded).
-pub fn verdict(
+/// else the domain's distance (bounded breadth-first search, or exact).
+fn verdict(
     session: &Session,
     init: &Image,
     goal: &Image,
     solved: &Solved,
     optimal: Option<usize>,
-) -> (
-    Option<String>,
-    Option<String>,
-    Option<usize>,
-    Option<Verdict>,
-) {
+) -> Judged {
     let d = session.domain.as_ref();
     let (ti, tg) = (session.true_state(init), session.true_state(goal));
     let fmt = |s: &Option<Vec<u8>>| s.as_ref().map(|s| d.format(s));
+    let (true_init, true_goal) = (fmt(&ti), fmt(&tg));
     let (Some(i), Some(g)) = (&ti, &tg) else {
-        return (fmt(&ti), fmt(&tg), optimal, None);
+        return Judged {
+            true_init,
+            true_goal,
+            optimal_length: optimal,
+            real_path: None,
+            verdict: None,
+        };
     };
-    let optimal = optimal.or_else(|| distance(i, g, OPTIMUM_SEARCH_LIMIT, |s| d.successors(s)));
+    let reach = match optimal {
+        Some(n) => Reach::Moves(n),
+        None => d.distance(i, g, OPTIMUM_SEARCH_LIMIT),
+    };
+    let real_path = match reach {
+        Reach::Moves(_) => "yes",
+        Reach::Unreachable => "no",
+        Reach::Unknown(_) => "unknown",
+    };
+    let optimal = reach.moves();
     let verdict = (!solved.pictures.is_empty())
         .then(|| judge(d, &solved.pictures, i, g, optimal.unwrap_or(usize::MAX)));
-    (fmt(&ti), fmt(&tg), optimal, verdict)
+    Judged {
+        true_init,
+        true_goal,
+        optimal_length: optimal,
+        real_path: Some(real_path.to_string()),
+        verdict,
+    }
 }
 
 /// Writes every file of a planning run into `out` and returns the summary.
@@ -144,8 +175,13 @@ pub fn write_run(
     if let Some(log) = &solved.planner_log {
         write_atomic(&out.join("planner.log"), log.as_bytes())?;
     }
-    let (true_init, true_goal, optimal_length, verdict) =
-        verdict(session, init, goal, solved, optimal);
+    let Judged {
+        true_init,
+        true_goal,
+        optimal_length,
+        real_path,
+        verdict,
+    } = verdict(session, init, goal, solved, optimal);
     let summary = Summary {
         outcome: outcome_name(&solved.outcome),
         length: matches!(solved.outcome, Outcome::Plan(_)).then_some(solved.steps.len()),
@@ -167,6 +203,7 @@ pub fn write_run(
         true_init,
         true_goal,
         optimal_length,
+        real_path,
         verdict,
     };
     write_json(&out.join("summary.json"), &summary)?;

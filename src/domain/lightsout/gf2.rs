@@ -89,9 +89,98 @@ pub fn board(n: usize, presses: &[u8]) -> Vec<u8> {
     out
 }
 
+/// A press set `P` with `A·P = target` on an n×n board, if one exists
+/// (Gauss–Jordan elimination of `[A | target]`; free cells left unpressed).
+pub fn solve(n: usize, target: &[u8]) -> Option<Vec<u8>> {
+    let m = n * n;
+    // A is symmetric, so its rows are its columns; the last entry is the target's.
+    let mut rows: Vec<Vec<u8>> = press_patterns(n)
+        .into_iter()
+        .zip(target)
+        .map(|(mut row, &t)| {
+            row.push(t);
+            row
+        })
+        .collect();
+    let mut pivot_cols = Vec::new();
+    let mut r = 0;
+    for c in 0..m {
+        let Some(p) = (r..m).find(|&i| rows[i][c] == 1) else {
+            continue;
+        };
+        rows.swap(r, p);
+        for i in 0..m {
+            if i != r && rows[i][c] == 1 {
+                let pivot = rows[r].clone();
+                rows[i].iter_mut().zip(&pivot).for_each(|(a, b)| *a ^= b);
+            }
+        }
+        pivot_cols.push(c);
+        r += 1;
+    }
+    if rows[r..].iter().any(|row| row[m] == 1) {
+        return None;
+    }
+    let mut presses = vec![0u8; m];
+    for (row, &c) in pivot_cols.iter().enumerate() {
+        presses[c] = rows[row][m];
+    }
+    Some(presses)
+}
+
+/// The fewest presses that turn board `from` into board `to` (n×n), or
+/// `None` when no press set does: the lightest of the solutions `P ⊕ k`
+/// over the null space, since pressing a cell twice undoes it.
+pub fn min_presses(n: usize, from: &[u8], to: &[u8]) -> Option<usize> {
+    let target: Vec<u8> = from.iter().zip(to).map(|(a, b)| a ^ b).collect();
+    let p = solve(n, &target)?;
+    span(&null_space(n), n * n)
+        .iter()
+        .map(|k| k.iter().zip(&p).filter(|(a, b)| a != b).count())
+        .min()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn min_presses_agree_with_breadth_first_search() {
+        use crate::domain::search::reachable;
+        for n in [3usize, 4] {
+            let next = |s: &[u8]| -> Vec<Vec<u8>> {
+                press_patterns(n)
+                    .iter()
+                    .map(|col| s.iter().zip(col).map(|(a, b)| a ^ b).collect())
+                    .collect()
+            };
+            let zero = vec![0u8; n * n];
+            let (found, done) = reachable(&zero, usize::MAX, next);
+            assert!(done);
+            let bfs: std::collections::HashMap<Vec<u8>, usize> = found.into_iter().collect();
+            // Every board: the reachable ones at their BFS distance, the others
+            // (4×4 has 2^16 boards and 2^12 reachable) unsolvable.
+            for code in 0u32..1 << (n * n) {
+                let board: Vec<u8> = (0..n * n).map(|i| (code >> i & 1) as u8).collect();
+                let want = bfs.get(&board).copied();
+                assert_eq!(
+                    min_presses(n, &zero, &board),
+                    want,
+                    "{n}×{n} board {code:b}"
+                );
+                if let Some(p) = solve(n, &board) {
+                    assert_eq!(super::board(n, &p), board);
+                }
+            }
+        }
+        // 5×5: pressing every cell, and a board no press set makes (the
+        // all-off board with one corner lit lies outside A's column space).
+        let all = board(5, &[1; 25]);
+        assert!(min_presses(5, &[0; 25], &all).is_some_and(|d| d <= 25));
+        let mut corner = vec![0u8; 25];
+        corner[0] = 1;
+        assert_eq!(min_presses(5, &[0; 25], &corner), None);
+    }
 
     #[test]
     fn null_space_dimensions_are_the_known_ones() {

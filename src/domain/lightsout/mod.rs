@@ -209,6 +209,13 @@ impl Domain for LightsOut {
             .collect()
     }
 
+    fn distance(&self, from: &[u8], to: &[u8], _limit: usize) -> super::search::Reach {
+        match gf2::min_presses(self.cfg.size, from, to) {
+            Some(d) => super::search::Reach::Moves(d),
+            None => super::search::Reach::Unreachable,
+        }
+    }
+
     fn successors(&self, state: &[u8]) -> Vec<Code> {
         let n = self.cfg.size;
         (0..n * n)
