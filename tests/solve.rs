@@ -256,4 +256,34 @@ fn bad_input_gets_a_clear_error() {
         "50",
     ]);
     assert!(err.contains("expansion limit"), "{err}");
+    // `set` makes 17 atoms true whatever they were: the goal has 2^17
+    // predecessors through it, more than bidirectional search lists (the
+    // r actions fan the forward side out, so the backward side expands).
+    let atoms: Vec<String> = (0..17).map(|i| format!("(p{i})")).collect();
+    let atoms = atoms.join(" ");
+    std::fs::write(
+        sandbox.path("wide.pddl"),
+        format!(
+            "(define (domain wide) (:requirements :strips :negative-preconditions)
+               (:predicates {atoms} (q) (r0) (r1) (r2))
+               (:action prep :effect (q))
+               (:action r0 :effect (r0)) (:action r1 :effect (r1)) (:action r2 :effect (r2))
+               (:action set :precondition (q) :effect (and {atoms})))"
+        ),
+    )
+    .unwrap_or_default();
+    std::fs::write(
+        sandbox.path("wide-p.pddl"),
+        format!(
+            "(define (problem w) (:domain wide) (:init)
+               (:goal (and {atoms} (q) (not (r0)) (not (r1)) (not (r2)))))"
+        ),
+    )
+    .unwrap_or_default();
+    let err = sandbox.fails(&["solve", "wide.pddl", "wide-p.pddl", "--search", "bidir"]);
+    assert!(
+        err.contains("more than 2^16 predecessors through one action"),
+        "{err}"
+    );
+    sandbox.ok(&["solve", "wide.pddl", "wide-p.pddl"]);
 }

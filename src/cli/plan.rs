@@ -261,6 +261,9 @@ pub fn plan(args: &PlanArgs) -> anyhow::Result<()> {
                     "the planner wrote no plan file (its output is in planner.log)"
                 }
                 (_, "unsolvable") => "the learned model has no path from the start to the goal",
+                (_, "limit: predecessors") => {
+                    "a state has too many predecessors for --search bidir (actions whose preconditions leave the bits they change open); use --search astar"
+                }
                 _ => "the search hit a limit",
             }
         ),

@@ -19,6 +19,14 @@ use super::SearchSpace;
 
 const NONE: u32 = u32::MAX;
 
+/// Bits an operator may change without its precondition saying their value
+/// before: through such an operator a state has 2^k predecessors (each value
+/// those bits may have had). Past this many, [`BackwardSpace::predecessors`]
+/// gives up and the search stops with [`LimitKind::Predecessors`] (65 536
+/// predecessors through one operator; Latplan's AMA3+ preconditions on
+/// Sokoban leave up to 25 bits open).
+pub const MAX_OPEN_EFFECT_BITS: usize = 16;
+
 /// A [`SearchSpace`] that can also be walked backward from its one goal state.
 pub trait BackwardSpace: SearchSpace {
     /// The goal as one complete state, or `None` if the goal leaves bits open.
@@ -27,8 +35,10 @@ pub trait BackwardSpace: SearchSpace {
     /// Appends every move into `state` other than a self-loop: the operator
     /// to `ops` and the state it starts from to `from` (`words()` words each,
     /// back to back), so that `apply(op, from)` is `state` and `op` is
-    /// applicable in `from`.
-    fn predecessors(&self, state: &[u64], ops: &mut Vec<u32>, from: &mut Vec<u64>);
+    /// applicable in `from`. Returns false, having appended only some of
+    /// them, when an operator into `state` leaves more than
+    /// [`MAX_OPEN_EFFECT_BITS`] of its effect bits open.
+    fn predecessors(&self, state: &[u64], ops: &mut Vec<u32>, from: &mut Vec<u64>) -> bool;
 
     /// The smallest operator cost (0 without operators).
     fn min_cost(&self) -> u32;
@@ -198,7 +208,9 @@ impl<'a, S: BackwardSpace> Bidirectional<'a, S> {
                         .apply(op, &state, &mut states[k * words..(k + 1) * words]);
                 }
             } else {
-                self.space.predecessors(&state, &mut ops, &mut states);
+                if !self.space.predecessors(&state, &mut ops, &mut states) {
+                    return Outcome::LimitReached(LimitKind::Predecessors);
+                }
             }
             self.generate(side, id, &ops, &states);
         }
@@ -317,9 +329,8 @@ impl<'a, S: BackwardSpace> Bidirectional<'a, S> {
         {
             return Some(LimitKind::Expansions);
         }
-        if self.stats.expanded % 16 != 0 {
-            return None;
-        }
+        // Read at every expansion: one expansion on a learned model can
+        // take long (the filter decodes every predecessor).
         if self
             .limits
             .max_time

@@ -10,7 +10,7 @@ use rand::Rng as _;
 use super::tests::{bfs_length, random_task};
 use super::{
     bidirectional, retain_moves, search_task, search_task_guarded, BackwardSpace, BitSpace, Guard,
-    HeuristicKind, LimitKind, Limits, Outcome, SearchConfig, Strategy,
+    HeuristicKind, LimitKind, Limits, Outcome, SearchConfig, Strategy, MAX_OPEN_EFFECT_BITS,
 };
 use crate::symbolic::{BitState, StripsAction, StripsModel, StripsTask};
 use crate::util::{rng, Rng};
@@ -90,7 +90,7 @@ fn predecessors_are_exactly_the_states_that_lead_in() {
                 }
             }
             let (mut ops, mut from) = (Vec::new(), Vec::new());
-            space.predecessors(t.words(), &mut ops, &mut from);
+            assert!(space.predecessors(t.words(), &mut ops, &mut from));
             assert_eq!(ops.len(), from.len());
             let got: Vec<(u32, u64)> = ops.iter().copied().zip(from.iter().copied()).collect();
             let unique: BTreeSet<(u32, u64)> = got.iter().copied().collect();
@@ -342,4 +342,49 @@ fn bidirectional_expands_far_fewer_states_than_forward_blind_search() {
         bidir.stats.expanded,
         blind.stats.expanded
     );
+}
+
+#[test]
+fn too_many_predecessors_through_one_operator_stop_the_search() {
+    // "wide" sets bits 0..open whatever they were, except the first `fixed`
+    // its precondition requires false: 2^(open - fixed) predecessors of the
+    // goal (all ones) through it.
+    let task = |open: usize, fixed: usize| {
+        let width = 20;
+        let bits = |f: &dyn Fn(usize) -> bool| (0..width).map(f).collect::<Vec<bool>>();
+        let none = bits(&|_| false);
+        let wide = StripsAction::from_bools(
+            "wide",
+            &none,
+            &bits(&|b| b < fixed),
+            &bits(&|b| b < open),
+            &none,
+        );
+        let rest = StripsAction::from_bools("rest", &none, &none, &bits(&|b| b >= open), &none);
+        let model = StripsModel::new(
+            (0..width).map(|i| format!("z{i}")).collect(),
+            vec![wide, rest],
+        )
+        .unwrap();
+        StripsTask::with_full_goal(
+            model,
+            BitState::zeros(width),
+            BitState::from_bools(&bits(&|_| true)),
+        )
+        .unwrap()
+    };
+    let at_limit = search_task(&task(MAX_OPEN_EFFECT_BITS, 0), &BIDIR);
+    assert!(
+        matches!(at_limit.outcome, Outcome::Plan(ref p) if p.ops.len() == 2),
+        "{:?}",
+        at_limit.outcome
+    );
+    let fixed = search_task(&task(MAX_OPEN_EFFECT_BITS + 3, 3), &BIDIR);
+    assert!(
+        matches!(fixed.outcome, Outcome::Plan(_)),
+        "{:?}",
+        fixed.outcome
+    );
+    let over = search_task(&task(MAX_OPEN_EFFECT_BITS + 1, 0), &BIDIR);
+    assert_eq!(over.outcome, Outcome::LimitReached(LimitKind::Predecessors));
 }

@@ -44,6 +44,9 @@ pub enum LimitKind {
     Time,
     /// `max_memory_bytes`.
     Memory,
+    /// Bidirectional search met a state with more predecessors through one
+    /// operator than it lists (see [`super::bidir::MAX_OPEN_EFFECT_BITS`]).
+    Predecessors,
 }
 
 /// Counters as Fast Downward reports them.

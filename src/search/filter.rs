@@ -128,15 +128,18 @@ impl<S: BackwardSpace, G: Guard> BackwardSpace for Guarded<'_, S, G> {
         self.inner.goal_state()
     }
 
-    fn predecessors(&self, state: &[u64], ops: &mut Vec<u32>, from: &mut Vec<u64>) {
+    fn predecessors(&self, state: &[u64], ops: &mut Vec<u32>, from: &mut Vec<u64>) -> bool {
         let (op_start, state_start) = (ops.len(), from.len());
-        self.inner.predecessors(state, ops, from);
+        if !self.inner.predecessors(state, ops, from) {
+            return false;
+        }
         let (mut new_ops, mut new_from) = (ops.split_off(op_start), from.split_off(state_start));
         self.guard
             .borrow_mut()
             .prune_backward(state, &mut new_ops, &mut new_from);
         ops.extend(new_ops);
         from.extend(new_from);
+        true
     }
 
     fn min_cost(&self) -> u32 {

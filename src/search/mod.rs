@@ -17,7 +17,7 @@ mod space;
 mod successors;
 mod table;
 
-pub use bidir::{bidirectional, BackwardSpace};
+pub use bidir::{bidirectional, BackwardSpace, MAX_OPEN_EFFECT_BITS};
 pub use config::{search_task, search_task_guarded, SearchConfig};
 pub use engine::{
     astar, best_first, LimitKind, Limits, Outcome, Plan, SearchResult, SearchStats, Strategy,

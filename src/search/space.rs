@@ -166,7 +166,7 @@ impl BackwardSpace for BitSpace {
         self.goal_state.as_deref()
     }
 
-    fn predecessors(&self, state: &[u64], ops: &mut Vec<u32>, from: &mut Vec<u64>) {
+    fn predecessors(&self, state: &[u64], ops: &mut Vec<u32>, from: &mut Vec<u64>) -> bool {
         let r = &self.regression;
         let mut into = Vec::new();
         r.generator.applicable(state, &mut into);
@@ -177,6 +177,9 @@ impl BackwardSpace for BitSpace {
                 base[w] = (state[w] & !r.effect[at + w]) | r.ones[at + w];
             }
             let free = r.free.get(op as usize);
+            if free.len() > super::bidir::MAX_OPEN_EFFECT_BITS {
+                return false;
+            }
             for choice in 0u64..1 << free.len() {
                 let start = from.len();
                 from.extend_from_slice(&base);
@@ -192,6 +195,7 @@ impl BackwardSpace for BitSpace {
                 }
             }
         }
+        true
     }
 
     fn min_cost(&self) -> u32 {
