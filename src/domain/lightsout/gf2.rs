@@ -31,19 +31,18 @@ pub fn press_patterns(n: usize) -> Vec<Vec<u8>> {
         .collect()
 }
 
-/// A basis of the null space of `A` (the press sets that change nothing).
-pub fn null_space(n: usize) -> Vec<Vec<u8>> {
-    let m = n * n;
-    // A is symmetric, so its rows are its columns.
-    let mut rows = press_patterns(n);
+/// Gauss–Jordan elimination over GF(2) of `rows` on their first `m`
+/// columns (later columns ride along); returns the pivot column of each
+/// leading row, so rows past their count are zero on those columns.
+fn eliminate(rows: &mut [Vec<u8>], m: usize) -> Vec<usize> {
     let mut pivot_cols = Vec::new();
     let mut r = 0;
     for c in 0..m {
-        let Some(p) = (r..m).find(|&i| rows[i][c] == 1) else {
+        let Some(p) = (r..rows.len()).find(|&i| rows[i][c] == 1) else {
             continue;
         };
         rows.swap(r, p);
-        for i in 0..m {
+        for i in 0..rows.len() {
             if i != r && rows[i][c] == 1 {
                 let pivot = rows[r].clone();
                 rows[i].iter_mut().zip(&pivot).for_each(|(a, b)| *a ^= b);
@@ -52,6 +51,15 @@ pub fn null_space(n: usize) -> Vec<Vec<u8>> {
         pivot_cols.push(c);
         r += 1;
     }
+    pivot_cols
+}
+
+/// A basis of the null space of `A` (the press sets that change nothing).
+pub fn null_space(n: usize) -> Vec<Vec<u8>> {
+    let m = n * n;
+    // A is symmetric, so its rows are its columns.
+    let mut rows = press_patterns(n);
+    let pivot_cols = eliminate(&mut rows, m);
     let free: Vec<usize> = (0..m).filter(|c| !pivot_cols.contains(c)).collect();
     free.iter()
         .map(|&f| {
@@ -102,23 +110,8 @@ pub fn solve(n: usize, target: &[u8]) -> Option<Vec<u8>> {
             row
         })
         .collect();
-    let mut pivot_cols = Vec::new();
-    let mut r = 0;
-    for c in 0..m {
-        let Some(p) = (r..m).find(|&i| rows[i][c] == 1) else {
-            continue;
-        };
-        rows.swap(r, p);
-        for i in 0..m {
-            if i != r && rows[i][c] == 1 {
-                let pivot = rows[r].clone();
-                rows[i].iter_mut().zip(&pivot).for_each(|(a, b)| *a ^= b);
-            }
-        }
-        pivot_cols.push(c);
-        r += 1;
-    }
-    if rows[r..].iter().any(|row| row[m] == 1) {
+    let pivot_cols = eliminate(&mut rows, m);
+    if rows[pivot_cols.len()..].iter().any(|row| row[m] == 1) {
         return None;
     }
     let mut presses = vec![0u8; m];
