@@ -158,13 +158,11 @@ impl Session {
         };
         let (mut steps, mut states, mut pictures) = (Vec::new(), Vec::new(), Vec::new());
         if let Outcome::Plan(plan) = &result.outcome {
-            let ops: Vec<usize> = plan.ops.iter().map(|&o| o as usize).collect();
-            let visited = task
-                .replay(&ops)
-                .map_err(|k| anyhow::anyhow!("internal error: plan step {k} does not replay"))?;
-            steps = ops
+            let visited = plan_states(&task, &plan.ops)?;
+            steps = plan
+                .ops
                 .iter()
-                .map(|&o| self.strips.actions()[o].name.clone())
+                .map(|&o| self.strips.actions()[o as usize].name.clone())
                 .collect();
             states = visited
                 .iter()
@@ -227,11 +225,8 @@ impl Session {
                     checker.stats,
                 ));
             };
-            let ops: Vec<usize> = plan.ops.iter().map(|&o| o as usize).collect();
-            let path: Vec<Vec<u64>> = std::iter::once(task.init.clone())
-                .chain(task.replay(&ops).map_err(|k| {
-                    anyhow::anyhow!("internal error: plan step {k} does not replay")
-                })?)
+            let path: Vec<Vec<u64>> = plan_states(task, &plan.ops)?
+                .iter()
                 .map(|s| s.words().to_vec())
                 .collect();
             let (states, moves) = checker.refusals(&path, &plan.ops)?;
@@ -303,6 +298,13 @@ pub struct FilterStats {
     pub decoded: u64,
     /// Searches run: 1, or with the lazy filter one per plan checked.
     pub searches: u64,
+}
+
+/// The states a plan found on `task` visits, the start first.
+fn plan_states(task: &StripsTask, ops: &[u32]) -> anyhow::Result<Vec<BitState>> {
+    let ops: Vec<usize> = ops.iter().map(|&o| o as usize).collect();
+    task.replay(&ops)
+        .map_err(|k| anyhow::anyhow!("internal error: plan step {k} does not replay"))
 }
 
 /// Adds the counters of `round` to `total` (the peak memory is the larger).
