@@ -132,7 +132,7 @@ fn verdict(
     let real_path = match reach {
         Reach::Moves(_) => "yes",
         Reach::Unreachable => "no",
-        Reach::Unknown(_) => "unknown",
+        Reach::Unknown => "unknown",
     };
     let optimal = reach.moves();
     let verdict = (!solved.pictures.is_empty())

@@ -1,0 +1,144 @@
+//! The lazy filter ([`crate::pipeline::external::Planner::BuiltinLazy`]): search without the network,
+//! check the plan found, and search again without what it refused.
+
+use std::collections::{HashMap, HashSet};
+
+use super::guard::NetworkGuard;
+use super::{plan_states, Filter, FilterStats, Session};
+use crate::search::{
+    retain_moves, search_task_guarded, Guard, Outcome, SearchConfig, SearchResult, SearchStats,
+};
+use crate::symbolic::StripsTask;
+
+impl Session {
+    /// The lazy filter ([`crate::pipeline::external::Planner::BuiltinLazy`]): searches `task` without
+    /// the network, and while the plan found has states or moves the filter
+    /// `kind` refuses, searches again with those refused, within `search`'s
+    /// limits for all rounds together. Each round refuses at least one state
+    /// or move the last did not, and the unchecked graph contains the
+    /// checked one, so the first plan that passes is as short as the
+    /// shortest the filter allows (with an optimal search).
+    pub(super) fn solve_lazily(
+        &self,
+        task: &StripsTask,
+        search: &SearchConfig,
+        kind: Filter,
+        init: &[u8],
+        goal: &[u8],
+    ) -> anyhow::Result<(SearchResult, FilterStats)> {
+        let mut checker = NetworkGuard::new(self, kind, init, goal)?;
+        checker.stats.searches = 0;
+        let mut blocked = Blocked::default();
+        let mut total = SearchStats::default();
+        let start = std::time::Instant::now();
+        let outcome = loop {
+            let mut round = *search;
+            if let Some(t) = search.limits.max_time {
+                round.limits.max_time = Some(t.saturating_sub(start.elapsed()));
+            }
+            if let Some(m) = search.limits.max_expansions {
+                round.limits.max_expansions = Some(m.saturating_sub(total.expanded));
+            }
+            let (result, back) = search_task_guarded(task, &round, blocked);
+            blocked = back;
+            checker.stats.searches += 1;
+            total = add_stats(total, &result.stats);
+            let Outcome::Plan(plan) = &result.outcome else {
+                break result.outcome;
+            };
+            let path: Vec<Vec<u64>> = plan_states(task, &plan.ops)?
+                .iter()
+                .map(|s| s.words().to_vec())
+                .collect();
+            if !blocked.add_refusals(&mut checker, &path, &plan.ops)? {
+                break result.outcome;
+            }
+        };
+        total.search_time = start.elapsed();
+        Ok((
+            SearchResult {
+                outcome,
+                stats: total,
+            },
+            checker.stats,
+        ))
+    }
+}
+
+/// Adds the counters of `round` to `total` (the peak memory is the larger).
+fn add_stats(mut total: SearchStats, round: &SearchStats) -> SearchStats {
+    total.expanded += round.expanded;
+    total.reopened += round.reopened;
+    total.evaluated += round.evaluated;
+    total.generated += round.generated;
+    total.dead_ends += round.dead_ends;
+    total.refused += round.refused;
+    total.expanded_until_last_jump = round.expanded_until_last_jump;
+    total.states += round.states;
+    total.memory_bytes = total.memory_bytes.max(round.memory_bytes);
+    total
+}
+
+/// The states and moves the lazy filter has refused so far: the next
+/// search neither expands those states nor takes those moves (in either
+/// direction).
+#[derive(Default)]
+struct Blocked {
+    states: HashSet<Vec<u64>>,
+    /// The operators refused from each state a refused move leaves.
+    moves: HashMap<Vec<u64>, HashSet<u32>>,
+}
+
+impl Blocked {
+    fn refuses_move(&self, from: &[u64], op: u32) -> bool {
+        self.moves.get(from).is_some_and(|ops| ops.contains(&op))
+    }
+
+    /// Adds what `checker` refuses on the path `path` (the states from the
+    /// start to the goal) taken by `ops`: the states that fail the round
+    /// trip and the moves whose pictures break their action's rules.
+    /// Returns whether it refused anything.
+    fn add_refusals(
+        &mut self,
+        checker: &mut NetworkGuard,
+        path: &[Vec<u64>],
+        ops: &[u32],
+    ) -> anyhow::Result<bool> {
+        let mut any = false;
+        for (k, &op) in ops.iter().enumerate() {
+            let next = &path[k + 1];
+            if checker.screen(&path[k], false, &[op], std::slice::from_ref(next))?[0] {
+                continue;
+            }
+            any = true;
+            if checker.refused(next) {
+                self.states.insert(next.clone());
+            } else {
+                self.moves.entry(path[k].clone()).or_default().insert(op);
+            }
+        }
+        Ok(any)
+    }
+}
+
+impl Guard for Blocked {
+    fn admits(&mut self, state: &[u64]) -> bool {
+        !self.states.contains(state)
+    }
+
+    fn prune(&mut self, state: &[u64], ops: &mut Vec<u32>, _: &dyn Fn(u32, &mut [u64])) {
+        ops.retain(|&op| !self.refuses_move(state, op));
+    }
+
+    fn prune_backward(&mut self, state: &[u64], ops: &mut Vec<u32>, from: &mut Vec<u64>) {
+        if !self.moves.is_empty() {
+            let words = state.len();
+            let refused: Vec<bool> = ops
+                .iter()
+                .enumerate()
+                .map(|(i, &op)| self.refuses_move(&from[i * words..(i + 1) * words], op))
+                .collect();
+            retain_moves(ops, from, words, |i| !refused[i]);
+        }
+    }
+}
