@@ -332,6 +332,21 @@ fn evaluation_is_consistent(sb: &Sandbox) {
             (r["found"] == true, r["valid"] == true, r["optimal"] == true);
         assert!((!valid || found) && (!optimal || valid), "{r}");
         assert_eq!(r["exhausted"] == true, r["outcome"] == "unsolvable", "{r}");
+        // Searched with the default filter, no plan has a step it refuses.
+        assert_eq!(r["refused_steps"], 0, "{r}");
+    }
+    let found = rows.iter().filter(|r| r["found"] == true).count();
+    let invalid = rows
+        .iter()
+        .filter(|r| r["found"] == true && r["valid"] == false)
+        .count();
+    if found > 0 {
+        assert!(
+            table.contains(&format!(
+                "0 of the {found} plans found have a step it refuses (0 of them valid); it passes {invalid} invalid plans."
+            )),
+            "{table}"
+        );
     }
     assert!(sb.path("eval/eval.csv").is_file() && sb.path("eval/eval.md").is_file());
     sb.ok(&[
@@ -616,4 +631,121 @@ fn a_tiny_domain_gets_a_valid_optimal_plan() {
         summary["length"].as_u64()
     );
     assert!(sb.path("plan/plan.png").is_file() && sb.path("plan/domain.pddl").is_file());
+}
+
+/// Each plan is checked after its search by the run's default filter (the
+/// picture rules), whichever planner found it. On a weakly trained model
+/// (800 pairs), where the filtered graph is much smaller than the learned
+/// one: the filter's searches (A*, bidirectional, and bidirectional with
+/// the lazy filter) agree on each problem, and when they prove that no plan
+/// passes the filter, every unfiltered plan has a step the check refuses;
+/// a shorter unfiltered plan must have one too.
+#[test]
+fn every_plan_is_checked_by_the_filter_and_the_searches_agree() {
+    let sb = trained_on("puzzle3x2-digits", "800", None, "4,6");
+    let mut refused_plans = 0;
+    for problem in [
+        "004-000", "004-001", "004-002", "006-000", "006-001", "006-002",
+    ] {
+        let plan = |out: &str, args: &[&str]| {
+            let (init, goal) = (
+                format!("probs/{problem}/init.png"),
+                format!("probs/{problem}/goal.png"),
+            );
+            let out = format!("{problem}-{out}");
+            let base = [
+                "plan",
+                "--model",
+                "run",
+                "--init",
+                &init,
+                "--goal",
+                &goal,
+                "--out",
+                &out,
+                "--max-time",
+                "5",
+            ];
+            sb.run(&[&base[..], args].concat());
+            json(&sb, &format!("{out}/summary.json"))
+        };
+        let filtered = [
+            plan("astar", &[]),
+            plan("bidir", &["--search", "bidir"]),
+            plan("bidir-lazy", &["--search", "bidir", "--lazy"]),
+        ];
+        let unfiltered = [
+            plan("none", &["--filter", "none"]),
+            plan("bidir-none", &["--search", "bidir", "--filter", "none"]),
+        ];
+        let done = |p: &serde_json::Value| !p["outcome"].as_str().unwrap().starts_with("limit");
+        for group in [&filtered[..], &unfiltered[..]] {
+            let finished: Vec<_> = group.iter().filter(|p| done(p)).collect();
+            for p in &finished {
+                assert_eq!(
+                    (&p["outcome"], &p["length"]),
+                    (&finished[0]["outcome"], &finished[0]["length"]),
+                    "{problem}: {p}\nvs {}",
+                    finished[0]
+                );
+            }
+        }
+        let steps = |p: &serde_json::Value| {
+            assert_eq!(p["plan_check"]["filter"], "pictures", "{p}");
+            p["plan_check"]["refused"].as_array().unwrap().len()
+        };
+        for p in filtered.iter().filter(|p| p["length"].is_u64()) {
+            assert_eq!(
+                steps(p),
+                0,
+                "{problem}: a filtered plan passes its check: {p}"
+            );
+        }
+        let proved_none = filtered.iter().any(|p| p["outcome"] == "unsolvable");
+        let shortest = filtered.iter().find_map(|p| p["length"].as_u64());
+        for p in unfiltered.iter().filter(|p| p["length"].is_u64()) {
+            let n = p["length"].as_u64().unwrap();
+            if proved_none || shortest.is_some_and(|m| n < m) {
+                assert!(steps(p) > 0, "{problem}: no filtered plan this short: {p}");
+            }
+            for r in p["plan_check"]["refused"].as_array().unwrap() {
+                assert!((1..=n).contains(&r["step"].as_u64().unwrap()), "{p}");
+                assert!(["round trip", "picture rules"].contains(&r["why"].as_str().unwrap()));
+            }
+            refused_plans += usize::from(steps(p) > 0);
+        }
+    }
+    // The weak model does find unfiltered plans the filter refuses (four of
+    // the six problems in session 18), so the checks above are exercised.
+    assert!(refused_plans > 0, "no unfiltered plan was refused");
+    // eval counts them per problem and in the line under its table.
+    let table = sb.ok(&[
+        "eval",
+        "--model",
+        "run",
+        "--problems",
+        "probs",
+        "--filter",
+        "none",
+        "--search",
+        "bidir",
+        "--out",
+        "eval",
+    ]);
+    let rows = json(&sb, "eval/eval.json")["rows"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let found = rows.iter().filter(|r| r["found"] == true).count();
+    let refused = rows
+        .iter()
+        .filter(|r| r["refused_steps"].as_u64() > Some(0))
+        .count();
+    assert!(refused > 0 && refused <= found, "{rows:#?}");
+    assert!(
+        table.contains(&format!(
+            "{refused} of the {found} plans found have a step it refuses"
+        )),
+        "{table}"
+    );
 }

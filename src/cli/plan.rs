@@ -14,7 +14,7 @@ use crate::model::Model;
 use crate::pipeline::actions::ActionModel;
 use crate::pipeline::eval::{evaluate, Checkpoint, EvalOptions, PARTIAL};
 use crate::pipeline::external::Planner;
-use crate::pipeline::output::{write_run, PDDL_DOMAIN};
+use crate::pipeline::output::{write_run, PlanCheckSummary, PDDL_DOMAIN};
 use crate::pipeline::session::{Filter, Session};
 use crate::symbolic::{write_domain, write_problem};
 use crate::util::{create_dir, write_atomic};
@@ -253,7 +253,12 @@ pub fn plan(args: &PlanArgs) -> anyhow::Result<()> {
         }
     }
     match &summary.length {
-        Some(n) => println!("plan of {n} steps: {}", summary.plan.join(" ")),
+        Some(n) => {
+            println!("plan of {n} steps: {}", summary.plan.join(" "));
+            if let Some(c) = &summary.plan_check {
+                print_plan_check(c, *n);
+            }
+        }
         None => println!(
             "no plan: {}",
             match (&planner, summary.outcome.as_str()) {
@@ -308,6 +313,25 @@ pub fn plan(args: &PlanArgs) -> anyhow::Result<()> {
         anyhow::bail!("no plan found ({})", summary.outcome);
     }
     Ok(())
+}
+
+/// What the run's default filter says of the plan's `n` steps.
+fn print_plan_check(check: &PlanCheckSummary, n: usize) {
+    if check.refused.is_empty() {
+        println!("the {} filter passes every step of the plan", check.filter);
+        return;
+    }
+    let steps: Vec<String> = check
+        .refused
+        .iter()
+        .map(|r| format!("{} ({})", r.step, r.why))
+        .collect();
+    println!(
+        "the {} filter refuses {} of the {n} steps: {}",
+        check.filter,
+        check.refused.len(),
+        steps.join(", ")
+    );
 }
 
 pub fn eval(args: &EvalArgs) -> anyhow::Result<()> {

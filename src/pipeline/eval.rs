@@ -48,6 +48,10 @@ pub struct Row {
     pub rejected: u64,
     /// Applicable actions the picture preconditions denied (0 without them).
     pub denied: u64,
+    /// Steps of the plan found that the run's default filter refuses when
+    /// checked after the search (0 without a plan; with that filter on, 0).
+    #[serde(default)]
+    pub refused_steps: usize,
     /// Search time, seconds.
     pub search_seconds: f64,
     /// Encode + search + decode + judge, seconds.
@@ -180,6 +184,7 @@ pub fn evaluate(
             expanded: solved.stats.expanded,
             rejected: solved.filter.map_or(0, |(_, f)| f.rejected),
             denied: solved.filter.map_or(0, |(_, f)| f.denied),
+            refused_steps: solved.check.as_ref().map_or(0, |c| c.refused.len()),
             search_seconds: solved.stats.search_time.as_secs_f64(),
             total_seconds: start.elapsed().as_secs_f64(),
             failure: judged.and_then(|v| v.failure),
@@ -270,6 +275,21 @@ impl Report {
         }
         let all: Vec<&Row> = self.rows.iter().collect();
         let _ = writeln!(out, "{}", line("all", &all));
+        let found: Vec<&Row> = self.rows.iter().filter(|r| r.found).collect();
+        if !found.is_empty() {
+            let refused: Vec<&&Row> = found.iter().filter(|r| r.refused_steps > 0).collect();
+            let valid = refused.iter().filter(|r| r.valid).count();
+            let missed = found
+                .iter()
+                .filter(|r| r.refused_steps == 0 && !r.valid)
+                .count();
+            let _ = writeln!(
+                out,
+                "\nChecked after the search by the run's default filter: {} of the {} plans found have a step it refuses ({valid} of them valid); it passes {missed} invalid plans.",
+                refused.len(),
+                found.len()
+            );
+        }
         out
     }
 
@@ -281,11 +301,11 @@ impl Report {
     /// Writes `eval.csv`, `eval.json` and `eval.md` into `out`.
     pub fn save(&self, out: &Path) -> anyhow::Result<()> {
         crate::util::create_dir(out)?;
-        let mut csv = String::from("name,optimal_length,outcome,found,valid,optimal,exhausted,length,expanded,rejected,denied,search_seconds,total_seconds,failure\n");
+        let mut csv = String::from("name,optimal_length,outcome,found,valid,optimal,exhausted,length,expanded,rejected,denied,refused_steps,search_seconds,total_seconds,failure\n");
         for r in &self.rows {
             let _ = writeln!(
                 csv,
-                "{},{},{},{},{},{},{},{},{},{},{},{:.6},{:.6},\"{}\"",
+                "{},{},{},{},{},{},{},{},{},{},{},{},{:.6},{:.6},\"{}\"",
                 r.name,
                 r.optimal_length,
                 r.outcome,
@@ -297,6 +317,7 @@ impl Report {
                 r.expanded,
                 r.rejected,
                 r.denied,
+                r.refused_steps,
                 r.search_seconds,
                 r.total_seconds,
                 r.failure.clone().unwrap_or_default().replace('"', "'")

@@ -7,7 +7,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::judge::{judge, Verdict};
-use super::session::{Session, Solved};
+use super::session::{PlanCheck, Session, Solved};
 use super::visualize::{strip, write_gif};
 use crate::domain::search::Reach;
 use crate::domain::Image;
@@ -44,6 +44,9 @@ pub struct Summary {
     /// The built-in planner's filter: the states it tested and refused
     /// (`None` when it was off).
     pub filter: Option<FilterSummary>,
+    /// The plan put to the run's default filter after the search, whichever
+    /// planner found it: the steps the built-in planner would have refused.
+    pub plan_check: Option<PlanCheckSummary>,
     /// What the start picture shows, by the domain's parser.
     pub true_init: Option<String>,
     /// What the goal picture shows.
@@ -77,6 +80,40 @@ pub struct FilterSummary {
     /// Searches run: 1, or with `--lazy` one per plan checked.
     #[serde(default)]
     pub searches: u64,
+}
+
+/// A plan checked by a filter ([`crate::pipeline::session::PlanCheck`]).
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanCheckSummary {
+    /// The filter (`--filter`'s name).
+    pub filter: String,
+    /// The steps it refuses, in order.
+    pub refused: Vec<RefusedSummary>,
+}
+
+/// One refused step.
+#[derive(Debug, Clone, Serialize)]
+pub struct RefusedSummary {
+    /// The step, counted from 1.
+    pub step: usize,
+    /// "round trip" (the state reached) or "picture rules" (the move).
+    pub why: String,
+}
+
+impl From<&PlanCheck> for PlanCheckSummary {
+    fn from(c: &PlanCheck) -> Self {
+        PlanCheckSummary {
+            filter: c.filter.name().to_string(),
+            refused: c
+                .refused
+                .iter()
+                .map(|r| RefusedSummary {
+                    step: r.step,
+                    why: r.why.name().to_string(),
+                })
+                .collect(),
+        }
+    }
 }
 
 /// A 0/1 string of bits.
@@ -200,6 +237,7 @@ pub fn write_run(
             decoded: f.decoded,
             searches: f.searches,
         }),
+        plan_check: solved.check.as_ref().map(PlanCheckSummary::from),
         true_init,
         true_goal,
         optimal_length,

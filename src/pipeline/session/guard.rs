@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use anyhow::bail;
 
-use super::{Filter, FilterStats, Session};
+use super::{Filter, FilterStats, Refusal, RefusedStep, Session};
 use crate::domain::Image;
 use crate::pipeline::pictures::{PictureRules, PICTURES};
 use crate::search::{retain_moves, Guard};
@@ -215,8 +215,39 @@ impl<'a> NetworkGuard<'a> {
     }
 
     /// True when `state` was put to the round trip and failed it.
-    pub(super) fn refused(&self, state: &[u64]) -> bool {
+    fn refused(&self, state: &[u64]) -> bool {
         self.verdicts.get(state) == Some(&false)
+    }
+
+    /// The steps of a plan this filter refuses, each screened as the search
+    /// screens a forward move: `path` holds the plan's states from the start
+    /// to the end, `ops[k]` leads from `path[k]` to `path[k + 1]`.
+    pub(super) fn check_path(
+        &mut self,
+        path: &[Vec<u64>],
+        ops: &[u32],
+    ) -> anyhow::Result<Vec<RefusedStep>> {
+        if path.len() != ops.len() + 1 {
+            bail!(
+                "internal error: a plan of {} steps visits {} states",
+                ops.len(),
+                path.len()
+            );
+        }
+        let mut refused = Vec::new();
+        for (k, &op) in ops.iter().enumerate() {
+            let next = &path[k + 1];
+            if self.screen(&path[k], false, &[op], std::slice::from_ref(next))?[0] {
+                continue;
+            }
+            let why = if self.refused(next) {
+                Refusal::RoundTrip
+            } else {
+                Refusal::PictureRules
+            };
+            refused.push(RefusedStep { step: k + 1, why });
+        }
+        Ok(refused)
     }
 
     /// The round trip of `state`, tested now if it never was (a state A*

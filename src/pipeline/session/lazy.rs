@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::guard::NetworkGuard;
-use super::{plan_states, Filter, FilterStats, Session};
+use super::{plan_states, state_words, Filter, FilterStats, Refusal, Session};
 use crate::search::{
     retain_moves, search_task_guarded, Guard, Outcome, SearchConfig, SearchResult, SearchStats,
 };
@@ -46,10 +46,7 @@ impl Session {
             let Outcome::Plan(plan) = &result.outcome else {
                 break result.outcome;
             };
-            let path: Vec<Vec<u64>> = plan_states(task, &plan.ops)?
-                .iter()
-                .map(|s| s.words().to_vec())
-                .collect();
+            let path = state_words(&plan_states(task, &plan.ops)?);
             if !blocked.add_refusals(&mut checker, &path, &plan.ops)? {
                 break result.outcome;
             }
@@ -104,20 +101,22 @@ impl Blocked {
         path: &[Vec<u64>],
         ops: &[u32],
     ) -> anyhow::Result<bool> {
-        let mut any = false;
-        for (k, &op) in ops.iter().enumerate() {
-            let next = &path[k + 1];
-            if checker.screen(&path[k], false, &[op], std::slice::from_ref(next))?[0] {
-                continue;
-            }
-            any = true;
-            if checker.refused(next) {
-                self.states.insert(next.clone());
-            } else {
-                self.moves.entry(path[k].clone()).or_default().insert(op);
+        let refused = checker.check_path(path, ops)?;
+        for r in &refused {
+            let (from, to) = (&path[r.step - 1], &path[r.step]);
+            match r.why {
+                Refusal::RoundTrip => {
+                    self.states.insert(to.clone());
+                }
+                Refusal::PictureRules => {
+                    self.moves
+                        .entry(from.clone())
+                        .or_default()
+                        .insert(ops[r.step - 1]);
+                }
             }
         }
-        Ok(any)
+        Ok(!refused.is_empty())
     }
 }
 

@@ -54,6 +54,47 @@ pub struct Solved {
     pub filter: Option<(Filter, FilterStats)>,
     /// An external planner's output.
     pub planner_log: Option<String>,
+    /// The plan put to the run's default filter after the search, whatever
+    /// planner found it (`None` without a plan).
+    pub check: Option<PlanCheck>,
+}
+
+/// A found plan checked step by step by a filter, as the built-in planner
+/// would have screened its moves: which steps it refuses.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlanCheck {
+    /// The filter that checked it ([`Session::default_filter`]).
+    pub filter: Filter,
+    /// The steps refused, in order.
+    pub refused: Vec<RefusedStep>,
+}
+
+/// One step of a plan a filter refuses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RefusedStep {
+    /// The step, counted from 1 (the move from the plan's state `step - 1`).
+    pub step: usize,
+    /// Why.
+    pub why: Refusal,
+}
+
+/// Why a filter refuses a move.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// The state it reaches fails the round trip: encode(decode(z)) ≠ z.
+    RoundTrip,
+    /// Its pictures break its action's picture rules.
+    PictureRules,
+}
+
+impl Refusal {
+    /// In words, for `summary.json` and the console.
+    pub fn name(self) -> &'static str {
+        match self {
+            Refusal::RoundTrip => "round trip",
+            Refusal::PictureRules => "picture rules",
+        }
+    }
 }
 
 impl Session {
@@ -160,8 +201,14 @@ impl Session {
             }
         };
         let (mut steps, mut states, mut pictures) = (Vec::new(), Vec::new(), Vec::new());
+        let mut check = None;
         if let Outcome::Plan(plan) = &result.outcome {
             let visited = plan_states(&task, &plan.ops)?;
+            let words = state_words(&visited);
+            let filter = self.default_filter();
+            let refused =
+                NetworkGuard::new(self, filter, &zi, &zg)?.check_path(&words, &plan.ops)?;
+            check = Some(PlanCheck { filter, refused });
             steps = plan
                 .ops
                 .iter()
@@ -183,6 +230,7 @@ impl Session {
             pictures,
             filter,
             planner_log: log,
+            check,
         })
     }
 
@@ -239,6 +287,11 @@ pub struct FilterStats {
     pub decoded: u64,
     /// Searches run: 1, or with the lazy filter one per plan checked.
     pub searches: u64,
+}
+
+/// The words of each of `states` (what the search's guards take).
+fn state_words(states: &[BitState]) -> Vec<Vec<u64>> {
+    states.iter().map(|s| s.words().to_vec()).collect()
 }
 
 /// The states a plan found on `task` visits, the start first.
