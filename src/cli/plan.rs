@@ -263,13 +263,12 @@ pub fn plan(args: &PlanArgs) -> anyhow::Result<()> {
             "no plan: {}",
             match (&planner, summary.outcome.as_str()) {
                 (Planner::Command(_), "unsolvable") => {
-                    "the planner wrote no plan file (its output is in planner.log)"
+                    "the planner wrote no plan file (its output is in planner.log)".into()
                 }
-                (_, "unsolvable") => "the learned model has no path from the start to the goal",
-                (_, "limit: predecessors") => {
-                    "a state has too many predecessors for --search bidir (actions whose preconditions leave the bits they change open); use --search astar"
-                }
-                _ => "the search hit a limit",
+                (_, "unsolvable") =>
+                    "the learned model has no path from the start to the goal".into(),
+                (_, "limit: predecessors") => super::search::predecessors_limit_text(),
+                _ => "the search hit a limit".to_string(),
             }
         ),
     }

@@ -98,3 +98,12 @@ impl SearchArgs {
         })
     }
 }
+
+/// Why `--search bidir` stopped with `limit: predecessors`, for `solve` and `plan`.
+pub fn predecessors_limit_text() -> String {
+    format!(
+        "--search bidir met a state with more than 2^{} predecessors through one action \
+         (its precondition leaves that many of the bits it changes open); use --search astar",
+        crate::search::MAX_OPEN_EFFECT_BITS
+    )
+}

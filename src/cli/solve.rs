@@ -106,11 +106,7 @@ fn limit_text(kind: LimitKind, limits: &Limits) -> String {
             "the memory limit ({} MiB) was reached",
             limits.max_memory_bytes.unwrap_or(0) >> 20
         ),
-        LimitKind::Predecessors => format!(
-            "--search bidir met a state with more than 2^{} predecessors through one action \
-             (its precondition leaves that many of the bits it changes open); use --search astar",
-            crate::search::MAX_OPEN_EFFECT_BITS
-        ),
+        LimitKind::Predecessors => super::search::predecessors_limit_text(),
     }
 }
 

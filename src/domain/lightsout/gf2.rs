@@ -127,10 +127,15 @@ pub fn solve(n: usize, target: &[u8]) -> Option<Vec<u8>> {
 pub fn min_presses(n: usize, from: &[u8], to: &[u8]) -> Option<usize> {
     let target: Vec<u8> = from.iter().zip(to).map(|(a, b)| a ^ b).collect();
     let p = solve(n, &target)?;
-    span(&null_space(n), n * n)
+    weights(&span(&null_space(n), n * n), &p).min()
+}
+
+/// The number of presses of each press set `presses ⊕ k`, k in `kernel`
+/// (the press sets that make the same board as `presses`).
+pub fn weights<'a>(kernel: &'a [Vec<u8>], presses: &'a [u8]) -> impl Iterator<Item = usize> + 'a {
+    kernel
         .iter()
-        .map(|k| k.iter().zip(&p).filter(|(a, b)| a != b).count())
-        .min()
+        .map(move |k| k.iter().zip(presses).filter(|(a, b)| a != b).count())
 }
 
 #[cfg(test)]

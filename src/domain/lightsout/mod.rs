@@ -137,11 +137,8 @@ impl LightsOut {
             index::sample(rng, cells, steps)
                 .into_iter()
                 .for_each(|i| presses[i] = 1);
-            let weights = kernel
-                .iter()
-                .map(|k| k.iter().zip(&presses).filter(|(a, b)| *a != *b).count());
             let (mut minimal, mut smaller) = (0usize, false);
-            for w in weights {
+            for w in gf2::weights(&kernel, &presses) {
                 smaller |= w < steps;
                 minimal += usize::from(w == steps);
             }
