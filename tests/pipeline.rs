@@ -636,10 +636,11 @@ fn a_tiny_domain_gets_a_valid_optimal_plan() {
 /// Each plan is checked after its search by the run's default filter (the
 /// picture rules), whichever planner found it. On a weakly trained model
 /// (800 pairs), where the filtered graph is much smaller than the learned
-/// one: the filter's searches (A*, bidirectional, and bidirectional with
-/// the lazy filter) agree on each problem, and when they prove that no plan
-/// passes the filter, every unfiltered plan has a step the check refuses;
-/// a shorter unfiltered plan must have one too.
+/// one: each filter's searches (A*, bidirectional, and bidirectional with
+/// the lazy filter; `pictures` and `canonical`) agree on each problem, and
+/// when they prove that no plan passes the pictures filter, every
+/// unfiltered plan has a step the check refuses; a shorter unfiltered plan
+/// must have one too.
 #[test]
 fn every_plan_is_checked_by_the_filter_and_the_searches_agree() {
     let sb = trained_on("puzzle3x2-digits", "800", None, "4,6");
@@ -664,7 +665,7 @@ fn every_plan_is_checked_by_the_filter_and_the_searches_agree() {
                 "--out",
                 &out,
                 "--max-time",
-                "5",
+                "3",
             ];
             sb.run(&[&base[..], args].concat());
             json(&sb, &format!("{out}/summary.json"))
@@ -678,8 +679,19 @@ fn every_plan_is_checked_by_the_filter_and_the_searches_agree() {
             plan("none", &["--filter", "none"]),
             plan("bidir-none", &["--search", "bidir", "--filter", "none"]),
         ];
+        let canonical = [
+            plan("canonical", &["--filter", "canonical"]),
+            plan(
+                "bidir-canonical",
+                &["--search", "bidir", "--filter", "canonical"],
+            ),
+            plan(
+                "bidir-lazy-canonical",
+                &["--search", "bidir", "--filter", "canonical", "--lazy"],
+            ),
+        ];
         let done = |p: &serde_json::Value| !p["outcome"].as_str().unwrap().starts_with("limit");
-        for group in [&filtered[..], &unfiltered[..]] {
+        for group in [&filtered[..], &unfiltered[..], &canonical[..]] {
             let finished: Vec<_> = group.iter().filter(|p| done(p)).collect();
             for p in &finished {
                 assert_eq!(
@@ -690,16 +702,34 @@ fn every_plan_is_checked_by_the_filter_and_the_searches_agree() {
                 );
             }
         }
+        // Filtered plans are checked by their own filter, the others by the
+        // run's default (the pictures).
         let steps = |p: &serde_json::Value| {
-            assert_eq!(p["plan_check"]["filter"], "pictures", "{p}");
+            let own = p["filter"]["kind"].as_str().unwrap_or("pictures");
+            assert_eq!(p["plan_check"]["filter"], own, "{p}");
             p["plan_check"]["refused"].as_array().unwrap().len()
         };
-        for p in filtered.iter().filter(|p| p["length"].is_u64()) {
+        for p in filtered
+            .iter()
+            .chain(&canonical)
+            .filter(|p| p["length"].is_u64())
+        {
             assert_eq!(
                 steps(p),
                 0,
                 "{problem}: a filtered plan passes its check: {p}"
             );
+        }
+        // The canonical filter refuses moves only, never a state, so its
+        // plans are never shorter than the unfiltered ones.
+        for p in &canonical {
+            assert_eq!(p["filter"]["rejected"], 0, "{p}");
+        }
+        if let (Some(c), Some(n)) = (
+            canonical[0]["length"].as_u64(),
+            unfiltered[0]["length"].as_u64(),
+        ) {
+            assert!(c >= n, "{problem}: canonical {c} < unfiltered {n}");
         }
         let proved_none = filtered.iter().any(|p| p["outcome"] == "unsolvable");
         let shortest = filtered.iter().find_map(|p| p["length"].as_u64());

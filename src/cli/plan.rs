@@ -55,6 +55,9 @@ pub enum FilterArg {
     RoundTrip,
     /// Every state the extracted actions reach (what the exported PDDL allows).
     None,
+    /// Only the moves whose pictures, encoded again, some learned action
+    /// joins; no state is refused (best with --lazy).
+    Canonical,
 }
 
 impl From<FilterArg> for Filter {
@@ -63,6 +66,7 @@ impl From<FilterArg> for Filter {
             FilterArg::Pictures => Filter::Pictures,
             FilterArg::RoundTrip => Filter::RoundTrip,
             FilterArg::None => Filter::None,
+            FilterArg::Canonical => Filter::Canonical,
         }
     }
 }
@@ -231,20 +235,27 @@ pub fn plan(args: &PlanArgs) -> anyhow::Result<()> {
         s.search_time.as_secs_f64()
     );
     if let Some(f) = &summary.filter {
-        println!(
-            "filter {}: refused {} of the {} latent states it was to expand{}",
-            f.kind,
-            f.rejected,
-            f.tested,
-            if f.kind == Filter::Pictures.name() {
-                format!(
-                    "; denied {} moves by the picture rules (decoded {} pictures)",
-                    f.denied, f.decoded
-                )
-            } else {
-                String::new()
-            }
-        );
+        let what = if f.kind == Filter::Canonical.name() {
+            format!(
+                "denied {} moves no learned action makes between their pictures' own codes (encoded {} states' pictures again)",
+                f.denied, f.tested
+            )
+        } else {
+            format!(
+                "refused {} of the {} latent states it was to expand{}",
+                f.rejected,
+                f.tested,
+                if f.kind == Filter::Pictures.name() {
+                    format!(
+                        "; denied {} moves by the picture rules (decoded {} pictures)",
+                        f.denied, f.decoded
+                    )
+                } else {
+                    String::new()
+                }
+            )
+        };
+        println!("filter {}: {what}", f.kind);
         if matches!(planner, Planner::BuiltinLazy(_)) {
             println!(
                 "lazy filter: {} searches, each without the states and moves the filter refused on the plans before",

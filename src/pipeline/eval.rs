@@ -48,8 +48,8 @@ pub struct Row {
     pub rejected: u64,
     /// Applicable actions the picture preconditions denied (0 without them).
     pub denied: u64,
-    /// Steps of the plan found that the run's default filter refuses when
-    /// checked after the search (0 without a plan; with that filter on, 0).
+    /// Steps of the plan found that a filter refuses when checked after the
+    /// search: the search's filter, else the run's default (0 without a plan).
     #[serde(default)]
     pub refused_steps: usize,
     /// Search time, seconds.
@@ -72,6 +72,8 @@ pub struct Report {
     /// Everything that decides the rows: the model, the search, the noise,
     /// its seed and the planner (a resumed evaluation must match it).
     pub settings: String,
+    /// Which filter checked the plans after the search (`refused_steps`).
+    pub check_filter: String,
     /// One row per problem.
     pub rows: Vec<Row>,
 }
@@ -204,6 +206,7 @@ pub fn evaluate(
         noise: opts.noise,
         planner: opts.planner.name(),
         settings: settings.to_string(),
+        check_filter: format!("the {} filter", session.check_filter(&opts.planner).name()),
         rows,
     })
 }
@@ -285,7 +288,8 @@ impl Report {
                 .count();
             let _ = writeln!(
                 out,
-                "\nChecked after the search by the run's default filter: {} of the {} plans found have a step it refuses ({valid} of them valid); it passes {missed} invalid plans.",
+                "\nChecked after the search by {}: {} of the {} plans found have a step it refuses ({valid} of them valid); it passes {missed} invalid plans.",
+                self.check_filter,
                 refused.len(),
                 found.len()
             );

@@ -44,8 +44,9 @@ pub struct Summary {
     /// The built-in planner's filter: the states it tested and refused
     /// (`None` when it was off).
     pub filter: Option<FilterSummary>,
-    /// The plan put to the run's default filter after the search, whichever
-    /// planner found it: the steps the built-in planner would have refused.
+    /// The plan put to a filter after the search, whichever planner found
+    /// it (the search's filter, else the run's default): the steps the
+    /// built-in planner would have refused.
     pub plan_check: Option<PlanCheckSummary>,
     /// What the start picture shows, by the domain's parser.
     pub true_init: Option<String>,

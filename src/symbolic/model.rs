@@ -98,6 +98,18 @@ impl StripsAction {
         BitState::from_words(state.len(), &words)
     }
 
+    /// True if the action is applicable in `from` and leads to `to`
+    /// (`apply` without building the successor).
+    pub fn leads(&self, from: &BitState, to: &BitState) -> bool {
+        self.is_applicable(from)
+            && from
+                .words()
+                .iter()
+                .zip(to.words())
+                .zip(self.add.words().iter().zip(self.del.words()))
+                .all(|((s, t), (a, d))| (s & !d) | a == *t)
+    }
+
     fn check_width(&self, width: usize) -> Result<(), ModelError> {
         let masks = [
             ("pre_pos", &self.pre_pos),
@@ -318,6 +330,20 @@ mod tests {
         );
         let s = BitState::from_bools(&[false, true, true]);
         assert_eq!(a.apply(&s), BitState::from_bools(&[true, false, true]));
+    }
+
+    #[test]
+    fn leads_is_applicable_and_apply() {
+        let model = toggle_model();
+        let all: Vec<BitState> = (0..4u64).map(|w| BitState::from_words(2, &[w])).collect();
+        for a in model.actions() {
+            for from in &all {
+                for to in &all {
+                    let expected = a.is_applicable(from) && a.apply(from) == *to;
+                    assert_eq!(a.leads(from, to), expected, "{} {from:?} {to:?}", a.name);
+                }
+            }
+        }
     }
 
     #[test]

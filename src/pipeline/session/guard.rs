@@ -9,6 +9,7 @@ use super::{Filter, FilterStats, Refusal, RefusedStep, Session};
 use crate::domain::Image;
 use crate::pipeline::pictures::{PictureRules, PICTURES};
 use crate::search::{retain_moves, Guard};
+use crate::symbolic::BitState;
 
 /// The built-in planner's checks through the network ([`Filter`]), made
 /// where they are cheapest: at each expansion, on the distinct successors of
@@ -32,6 +33,9 @@ pub(super) struct NetworkGuard<'a> {
     decoded: HashMap<Vec<u64>, Image>,
     /// The round trip's verdict on every state tested so far.
     verdicts: HashMap<Vec<u64>, bool>,
+    /// [`Filter::Canonical`]: on, with the own code encode(decode(z)) of
+    /// every state met so far.
+    own_codes: Option<HashMap<Vec<u64>, BitState>>,
     pub(super) stats: FilterStats,
     pub(super) failure: Option<anyhow::Error>,
 }
@@ -60,6 +64,7 @@ impl<'a> NetworkGuard<'a> {
             init: init.to_vec(),
             decoded: HashMap::new(),
             verdicts: HashMap::new(),
+            own_codes: (kind == Filter::Canonical).then(HashMap::new),
             stats: FilterStats {
                 searches: 1,
                 ..FilterStats::default()
@@ -126,6 +131,10 @@ impl<'a> NetworkGuard<'a> {
     /// same move, so each distinct state is decoded once; the pictures of
     /// `state` and its neighbours are kept for the next expansion, older
     /// ones dropped.
+    ///
+    /// With [`Filter::Canonical`] a move is allowed when some learned action
+    /// leads from the own code of the picture before to the own code of the
+    /// picture after ([`Self::screen_joined`]).
     pub(super) fn screen(
         &mut self,
         state: &[u64],
@@ -133,6 +142,11 @@ impl<'a> NetworkGuard<'a> {
         ops: &[u32],
         others: &[Vec<u64>],
     ) -> anyhow::Result<Vec<bool>> {
+        if let Some(mut codes) = self.own_codes.take() {
+            let allowed = self.screen_joined(&mut codes, state, backward, others);
+            self.own_codes = Some(codes);
+            return allowed;
+        }
         let here = match self.pictures {
             Some(_) => Some(self.picture(state)?.data().to_vec()),
             None => None,
@@ -214,6 +228,60 @@ impl<'a> NetworkGuard<'a> {
         Ok(allowed)
     }
 
+    /// [`Filter::Canonical`]'s screen with the own codes found so far,
+    /// `codes`: the move into or out of each of `others` is allowed when a
+    /// learned action joins the own codes of its two pictures. The states
+    /// not met before are decoded and encoded again, in one batch each.
+    fn screen_joined(
+        &mut self,
+        codes: &mut HashMap<Vec<u64>, BitState>,
+        state: &[u64],
+        backward: bool,
+        others: &[Vec<u64>],
+    ) -> anyhow::Result<Vec<bool>> {
+        let mut new: Vec<Vec<u64>> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for s in std::iter::once(state).chain(others.iter().map(Vec::as_slice)) {
+            if !codes.contains_key(s) && seen.insert(s) {
+                new.push(s.to_vec());
+            }
+        }
+        if !new.is_empty() {
+            let bits: Vec<Vec<u8>> = new.iter().map(|s| self.session.bits_of(s)).collect();
+            let pictures = self.session.model.decode(&bits)?;
+            let back = self.session.model.encode(&pictures)?;
+            if back.len() != new.len() {
+                bail!(
+                    "the network encoded {} of {} pictures",
+                    back.len(),
+                    new.len()
+                );
+            }
+            self.stats.decoded += new.len() as u64;
+            self.stats.tested += new.len() as u64;
+            for (s, z) in new.into_iter().zip(back) {
+                let bools: Vec<bool> = z.iter().map(|&b| b == 1).collect();
+                codes.insert(s, BitState::from_bools(&bools));
+            }
+        }
+        let here = &codes[state];
+        let actions = self.session.strips.actions();
+        let allowed: Vec<bool> = others
+            .iter()
+            .map(|other| {
+                let there = &codes[other.as_slice()];
+                let (from, to) = if backward {
+                    (there, here)
+                } else {
+                    (here, there)
+                };
+                actions.iter().any(|a| a.leads(from, to))
+            })
+            .collect();
+        self.stats.denied += allowed.iter().filter(|&&a| !a).count() as u64;
+        Ok(allowed)
+    }
+
     /// True when `state` was put to the round trip and failed it.
     fn refused(&self, state: &[u64]) -> bool {
         self.verdicts.get(state) == Some(&false)
@@ -240,7 +308,9 @@ impl<'a> NetworkGuard<'a> {
             if self.screen(&path[k], false, &[op], std::slice::from_ref(next))?[0] {
                 continue;
             }
-            let why = if self.refused(next) {
+            let why = if self.own_codes.is_some() {
+                Refusal::Unjoined
+            } else if self.refused(next) {
                 Refusal::RoundTrip
             } else {
                 Refusal::PictureRules
@@ -285,6 +355,9 @@ impl Guard for NetworkGuard<'_> {
     fn admits(&mut self, state: &[u64]) -> bool {
         if self.failure.is_some() {
             return false;
+        }
+        if self.own_codes.is_some() {
+            return true;
         }
         self.verdict(state).unwrap_or_else(|e| {
             self.failure = Some(e);

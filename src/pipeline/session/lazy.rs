@@ -108,7 +108,7 @@ impl Blocked {
                 Refusal::RoundTrip => {
                     self.states.insert(to.clone());
                 }
-                Refusal::PictureRules => {
+                Refusal::PictureRules | Refusal::Unjoined => {
                     self.moves
                         .entry(from.clone())
                         .or_default()

@@ -54,8 +54,9 @@ pub struct Solved {
     pub filter: Option<(Filter, FilterStats)>,
     /// An external planner's output.
     pub planner_log: Option<String>,
-    /// The plan put to the run's default filter after the search, whatever
-    /// planner found it (`None` without a plan).
+    /// The plan put to a filter after the search, whatever planner found
+    /// it: the search's own filter, else the run's default (`None` without
+    /// a plan).
     pub check: Option<PlanCheck>,
 }
 
@@ -63,7 +64,7 @@ pub struct Solved {
 /// would have screened its moves: which steps it refuses.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PlanCheck {
-    /// The filter that checked it ([`Session::default_filter`]).
+    /// The filter that checked it: the search's, else [`Session::default_filter`].
     pub filter: Filter,
     /// The steps refused, in order.
     pub refused: Vec<RefusedStep>,
@@ -85,6 +86,8 @@ pub enum Refusal {
     RoundTrip,
     /// Its pictures break its action's picture rules.
     PictureRules,
+    /// No learned action joins its pictures' own codes ([`Filter::Canonical`]).
+    Unjoined,
 }
 
 impl Refusal {
@@ -93,6 +96,7 @@ impl Refusal {
         match self {
             Refusal::RoundTrip => "round trip",
             Refusal::PictureRules => "picture rules",
+            Refusal::Unjoined => "no learned move between the pictures",
         }
     }
 }
@@ -157,6 +161,16 @@ impl Session {
         }
     }
 
+    /// The filter a plan found by `planner` is checked with after the
+    /// search ([`Solved::check`]): the built-in planner's own, else the
+    /// default.
+    pub fn check_filter(&self, planner: &Planner) -> Filter {
+        match planner {
+            Planner::Builtin(f) | Planner::BuiltinLazy(f) if *f != Filter::None => *f,
+            _ => self.default_filter(),
+        }
+    }
+
     /// Encodes `init` and `goal`, searches with `planner`, and decodes the
     /// plan's states. The built-in planner's [`Filter`] refuses to expand
     /// latent states the network does not map back to themselves and, with
@@ -205,7 +219,7 @@ impl Session {
         if let Outcome::Plan(plan) = &result.outcome {
             let visited = plan_states(&task, &plan.ops)?;
             let words = state_words(&visited);
-            let filter = self.default_filter();
+            let filter = self.check_filter(planner);
             let refused =
                 NetworkGuard::new(self, filter, &zi, &zg)?.check_path(&words, &plan.ops)?;
             check = Some(PlanCheck { filter, refused });
@@ -259,6 +273,12 @@ pub enum Filter {
     /// decoded pictures keep their action's picture rules
     /// ([`super::pictures`]: precondition, postcondition, frame).
     Pictures,
+    /// Only the moves z → z' whose pictures, encoded again, are joined by a
+    /// learned action: some action applicable in c = encode(decode(z))
+    /// leads to c' = encode(decode(z')). No state is refused: a code that
+    /// is not the network's own code of its picture passes when its moves
+    /// are real moves between the pictures' own codes.
+    Canonical,
 }
 
 impl Filter {
@@ -268,6 +288,7 @@ impl Filter {
             Filter::None => "none",
             Filter::RoundTrip => "round-trip",
             Filter::Pictures => "pictures",
+            Filter::Canonical => "canonical",
         }
     }
 }
