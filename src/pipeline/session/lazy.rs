@@ -82,13 +82,19 @@ fn add_stats(mut total: SearchStats, round: &SearchStats) -> SearchStats {
 #[derive(Default)]
 struct Blocked {
     states: HashSet<Vec<u64>>,
-    /// The operators refused from each state a refused move leaves.
+    /// The operators refused from each state a refused move leaves (the
+    /// picture rules judge an operator's label).
     moves: HashMap<Vec<u64>, HashSet<u32>>,
+    /// The states each state may not move to by any operator (the
+    /// canonical filter judges the two states alone, and many labels of a
+    /// learned model make the same move).
+    edges: HashMap<Vec<u64>, HashSet<Vec<u64>>>,
 }
 
 impl Blocked {
-    fn refuses_move(&self, from: &[u64], op: u32) -> bool {
+    fn refuses_move(&self, from: &[u64], op: u32, to: &[u64]) -> bool {
         self.moves.get(from).is_some_and(|ops| ops.contains(&op))
+            || self.edges.get(from).is_some_and(|to_| to_.contains(to))
     }
 
     /// Adds what `checker` refuses on the path `path` (the states from the
@@ -108,11 +114,17 @@ impl Blocked {
                 Refusal::RoundTrip => {
                     self.states.insert(to.clone());
                 }
-                Refusal::PictureRules | Refusal::Unjoined => {
+                Refusal::PictureRules => {
                     self.moves
                         .entry(from.clone())
                         .or_default()
                         .insert(ops[r.step - 1]);
+                }
+                Refusal::Unjoined => {
+                    self.edges
+                        .entry(from.clone())
+                        .or_default()
+                        .insert(to.clone());
                 }
             }
         }
@@ -125,17 +137,24 @@ impl Guard for Blocked {
         !self.states.contains(state)
     }
 
-    fn prune(&mut self, state: &[u64], ops: &mut Vec<u32>, _: &dyn Fn(u32, &mut [u64])) {
-        ops.retain(|&op| !self.refuses_move(state, op));
+    fn prune(&mut self, state: &[u64], ops: &mut Vec<u32>, successor: &dyn Fn(u32, &mut [u64])) {
+        if !self.moves.contains_key(state) && !self.edges.contains_key(state) {
+            return;
+        }
+        let mut next = vec![0u64; state.len()];
+        ops.retain(|&op| {
+            successor(op, &mut next);
+            !self.refuses_move(state, op, &next)
+        });
     }
 
     fn prune_backward(&mut self, state: &[u64], ops: &mut Vec<u32>, from: &mut Vec<u64>) {
-        if !self.moves.is_empty() {
+        if !self.moves.is_empty() || !self.edges.is_empty() {
             let words = state.len();
             let refused: Vec<bool> = ops
                 .iter()
                 .enumerate()
-                .map(|(i, &op)| self.refuses_move(&from[i * words..(i + 1) * words], op))
+                .map(|(i, &op)| self.refuses_move(&from[i * words..(i + 1) * words], op, state))
                 .collect();
             retain_moves(ops, from, words, |i| !refused[i]);
         }
