@@ -160,3 +160,37 @@ impl Guard for Blocked {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Operator `op` adds `op` to the one-word state.
+    fn successor(state: &[u64]) -> impl Fn(u32, &mut [u64]) + '_ {
+        move |op, out: &mut [u64]| out[0] = state[0] + u64::from(op)
+    }
+
+    #[test]
+    fn a_blocked_edge_refuses_every_operator_that_makes_it() {
+        let mut blocked = Blocked::default();
+        blocked.edges.entry(vec![10]).or_default().insert(vec![13]);
+        blocked.moves.entry(vec![10]).or_default().insert(1);
+        // Forward from 10: operators 3 and 3 again (two labels, one move)
+        // reach 13 and are refused, 1 is refused by itself, 2 is kept.
+        let mut ops = vec![1, 2, 3, 3];
+        blocked.prune(&[10], &mut ops, &successor(&[10]));
+        assert_eq!(ops, vec![2]);
+        // Elsewhere nothing is refused.
+        let mut ops = vec![1, 2, 3];
+        blocked.prune(&[11], &mut ops, &successor(&[11]));
+        assert_eq!(ops, vec![1, 2, 3]);
+        // Backward into 13: the move from 10 is refused whatever its
+        // operator, the one from 12 kept; into 11, operator 1 from 10 is.
+        let (mut ops, mut from) = (vec![3, 7, 1], vec![10, 10, 12]);
+        blocked.prune_backward(&[13], &mut ops, &mut from);
+        assert_eq!((ops, from), (vec![1], vec![12]));
+        let (mut ops, mut from) = (vec![1, 2], vec![10, 9]);
+        blocked.prune_backward(&[11], &mut ops, &mut from);
+        assert_eq!((ops, from), (vec![2], vec![9]));
+    }
+}
