@@ -325,7 +325,8 @@ pub fn plan(args: &PlanArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// What the run's default filter says of the plan's `n` steps.
+/// What the checking filter (the search's, else the run's default) says of
+/// the plan's `n` steps.
 fn print_plan_check(check: &PlanCheckSummary, n: usize) {
     if check.refused.is_empty() {
         println!("the {} filter passes every step of the plan", check.filter);

@@ -97,7 +97,8 @@ pub struct PlanCheckSummary {
 pub struct RefusedSummary {
     /// The step, counted from 1.
     pub step: usize,
-    /// "round trip" (the state reached) or "picture rules" (the move).
+    /// "round trip" (the state reached), "picture rules" (the move) or "no
+    /// learned move between the pictures" (the canonical filter).
     pub why: String,
 }
 

@@ -81,11 +81,8 @@ impl<'a> NetworkGuard<'a> {
         Ok(&self.decoded[state])
     }
 
-    /// Decodes `states` in one batch into the picture cache.
-    fn decode(&mut self, states: &[Vec<u64>]) -> anyhow::Result<()> {
-        if states.is_empty() {
-            return Ok(());
-        }
+    /// The pictures of `states`, decoded in one batch (counted in the stats).
+    fn decode_batch(&mut self, states: &[Vec<u64>]) -> anyhow::Result<Vec<Image>> {
         let bits: Vec<Vec<u8>> = states.iter().map(|s| self.session.bits_of(s)).collect();
         let pictures = self.session.model.decode(&bits)?;
         if pictures.len() != states.len() {
@@ -96,6 +93,15 @@ impl<'a> NetworkGuard<'a> {
             );
         }
         self.stats.decoded += states.len() as u64;
+        Ok(pictures)
+    }
+
+    /// Decodes `states` in one batch into the picture cache.
+    fn decode(&mut self, states: &[Vec<u64>]) -> anyhow::Result<()> {
+        if states.is_empty() {
+            return Ok(());
+        }
+        let pictures = self.decode_batch(states)?;
         for (s, picture) in states.iter().zip(pictures) {
             self.decoded.insert(s.clone(), picture);
         }
@@ -247,8 +253,7 @@ impl<'a> NetworkGuard<'a> {
             }
         }
         if !new.is_empty() {
-            let bits: Vec<Vec<u8>> = new.iter().map(|s| self.session.bits_of(s)).collect();
-            let pictures = self.session.model.decode(&bits)?;
+            let pictures = self.decode_batch(&new)?;
             let back = self.session.model.encode(&pictures)?;
             if back.len() != new.len() {
                 bail!(
@@ -257,7 +262,6 @@ impl<'a> NetworkGuard<'a> {
                     new.len()
                 );
             }
-            self.stats.decoded += new.len() as u64;
             self.stats.tested += new.len() as u64;
             for (s, z) in new.into_iter().zip(back) {
                 let bools: Vec<bool> = z.iter().map(|&b| b == 1).collect();
