@@ -258,8 +258,16 @@ pub fn plan(args: &PlanArgs) -> anyhow::Result<()> {
         println!("filter {}: {what}", f.kind);
         if matches!(planner, Planner::BuiltinLazy(_)) {
             println!(
-                "lazy filter: {} searches, each without the states and moves the filter refused on the plans before",
-                f.searches
+                "lazy filter: {} searches, each without the states and moves the filter refused on the plans before{}",
+                f.searches,
+                if f.walked > 0 {
+                    format!(
+                        "; each plan chosen among the search's optimal paths ({} states walked)",
+                        f.walked
+                    )
+                } else {
+                    String::new()
+                }
             );
         }
     }

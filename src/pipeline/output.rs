@@ -81,6 +81,10 @@ pub struct FilterSummary {
     /// Searches run: 1, or with `--lazy` one per plan checked.
     #[serde(default)]
     pub searches: u64,
+    /// With `--lazy --search bidir`: the states put to the filter while
+    /// choosing each search's plan among its optimal paths.
+    #[serde(default)]
+    pub walked: u64,
 }
 
 /// A plan checked by a filter ([`crate::pipeline::session::PlanCheck`]).
@@ -238,6 +242,7 @@ pub fn write_run(
             denied: f.denied,
             decoded: f.decoded,
             searches: f.searches,
+            walked: f.walked,
         }),
         plan_check: solved.check.as_ref().map(PlanCheckSummary::from),
         true_init,

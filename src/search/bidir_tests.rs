@@ -9,8 +9,9 @@ use rand::Rng as _;
 
 use super::tests::{bfs_length, random_task};
 use super::{
-    bidirectional, retain_moves, search_task, search_task_guarded, BackwardSpace, BitSpace, Guard,
-    HeuristicKind, LimitKind, Limits, Outcome, SearchConfig, Strategy, MAX_OPEN_EFFECT_BITS,
+    bidirectional, retain_moves, search_task, search_task_checked, search_task_guarded,
+    BackwardSpace, BitSpace, Guard, HeuristicKind, LimitKind, Limits, Outcome, SearchConfig,
+    Strategy, MAX_OPEN_EFFECT_BITS,
 };
 use crate::symbolic::{BitState, StripsAction, StripsModel, StripsTask};
 use crate::util::{rng, Rng};
@@ -292,6 +293,68 @@ fn a_guard_restricts_both_sides_to_the_same_graph() {
     assert!(
         refused > 30 && differs > 20,
         "{refused} refusing, {differs} changed"
+    );
+}
+
+/// The steps of `ops` from the start of `task` that [`Sieve`] refuses: a
+/// state other than the start and the goal it does not admit, or a move it
+/// does not allow.
+fn sieve_refusals(task: &StripsTask, ops: &[u32]) -> usize {
+    let goal = task.goal_pos.clone();
+    let mut s = task.init.clone();
+    let mut refused = 0;
+    for &op in ops {
+        let next = task.model.actions()[op as usize].apply(&s);
+        let admitted = next == goal || next == task.init || Sieve::admits(next.words());
+        refused += usize::from(!admitted || !Sieve::allows(s.words(), op));
+        s = next;
+    }
+    refused
+}
+
+#[test]
+fn a_checked_plan_is_an_optimal_path_the_checker_allows() {
+    let mut r = rng(27, 0);
+    let (mut chosen, mut fell_back, mut missed) = (0, 0, 0);
+    for case in 0..300 {
+        let task = complete_goal_task(&mut r, 6 + case % 10, 12 + case % 30);
+        let own = search_task(&task, &BIDIR);
+        let (result, _, choice) = search_task_checked(&task, &BIDIR, |_: &[u64]| true, &mut Sieve);
+        // As cheap as the search's own plan, which is optimal.
+        let length = replayed(&task, &result.outcome);
+        assert_eq!(length, bfs_length(&task), "case {case}");
+        let Outcome::Plan(plan) = &result.outcome else {
+            assert!(choice.refused.is_empty() && !choice.checked);
+            continue;
+        };
+        let refusals = sieve_refusals(&task, &plan.ops);
+        if choice.checked {
+            // Allowed at every step, so also optimal in the sieved graph.
+            assert_eq!(refusals, 0, "case {case}");
+            assert_eq!(sieved_length(&task), length, "case {case}");
+            let Outcome::Plan(own) = &own.outcome else {
+                panic!("case {case}: only the checked search found a plan");
+            };
+            chosen += usize::from(sieve_refusals(&task, &own.ops) > 0);
+        } else {
+            // The search's own plan, which the checker refused.
+            assert!(refusals > 0, "case {case}");
+            fell_back += 1;
+            // Rarely does an optimal path the checker allows lie outside
+            // the searches' tables.
+            missed += usize::from(sieved_length(&task) == length);
+        }
+        for (from, op, _) in &choice.refused {
+            assert!(
+                !Sieve::allows(from, *op),
+                "case {case}: allowed move refused"
+            );
+        }
+    }
+    // Often the search's own plan is refused and another optimal one passes.
+    assert!(
+        chosen > 10 && fell_back > 50 && missed * 10 < fell_back,
+        "{chosen} chosen, {fell_back} fell back, {missed} of them with an allowed optimal path"
     );
 }
 

@@ -3,7 +3,10 @@
 
 use super::filter::{Guard, Guarded};
 use super::heuristics::{Blind, GoalCount, HMax, HeuristicKind, LmCut};
-use super::{best_first, bidirectional, BackwardSpace, BitSpace, Limits, SearchResult, Strategy};
+use super::{
+    best_first, bidirectional, bidirectional_checked, BackwardSpace, BitSpace, Choice, Limits,
+    SearchResult, Strategy,
+};
 use crate::symbolic::StripsTask;
 
 /// What search to run.
@@ -48,6 +51,26 @@ pub fn search_task_guarded<G: Guard>(
     let space = Guarded::new(&bits, guard);
     let result = search_space(&space, task, config);
     (result, space.into_guard())
+}
+
+/// [`search_task_guarded`] whose plan must also pass `checker`: the
+/// bidirectional search chooses it among its optimal paths
+/// ([`bidirectional_checked`]); the other searches give their own plan,
+/// unchecked (`choice.checked` false, nothing refused).
+pub fn search_task_checked<G: Guard>(
+    task: &StripsTask,
+    config: &SearchConfig,
+    guard: G,
+    checker: &mut dyn Guard,
+) -> (SearchResult, G, Choice) {
+    let bits = BitSpace::new(task);
+    let space = Guarded::new(&bits, guard);
+    if config.strategy != Strategy::Bidirectional {
+        let result = search_space(&space, task, config);
+        return (result, space.into_guard(), Choice::default());
+    }
+    let (result, choice) = bidirectional_checked(&space, config.limits, checker);
+    (result, space.into_guard(), choice)
 }
 
 fn search_space<S: BackwardSpace>(

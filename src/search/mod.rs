@@ -17,8 +17,10 @@ mod space;
 mod successors;
 mod table;
 
-pub use bidir::{bidirectional, BackwardSpace, MAX_OPEN_EFFECT_BITS};
-pub use config::{search_task, search_task_guarded, SearchConfig};
+pub use bidir::{
+    bidirectional, bidirectional_checked, BackwardSpace, Choice, Move, MAX_OPEN_EFFECT_BITS,
+};
+pub use config::{search_task, search_task_checked, search_task_guarded, SearchConfig};
 pub use engine::{
     astar, best_first, LimitKind, Limits, Outcome, Plan, SearchResult, SearchStats, Strategy,
 };

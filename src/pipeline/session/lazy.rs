@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use super::guard::NetworkGuard;
 use super::{plan_states, state_words, Filter, FilterStats, Refusal, Session};
 use crate::search::{
-    retain_moves, search_task_guarded, Guard, Outcome, SearchConfig, SearchResult, SearchStats,
+    retain_moves, search_task_checked, Guard, Outcome, SearchConfig, SearchResult, SearchStats,
 };
 use crate::symbolic::StripsTask;
 
@@ -17,7 +17,13 @@ impl Session {
     /// limits for all rounds together. Each round refuses at least one state
     /// or move the last did not, and the unchecked graph contains the
     /// checked one, so the first plan that passes is as short as the
-    /// shortest the filter allows (with an optimal search).
+    /// shortest the filter allows (with an optimal search). The
+    /// bidirectional search puts its optimal paths to the filter itself and
+    /// gives the first one it allows ([`crate::search::bidirectional_checked`]:
+    /// on LightsOut, whose presses commute, a plan has many orderings of the
+    /// same presses), so a round ends the loop unless no optimal path in its
+    /// tables passes; the moves refused on the way are blocked in the next
+    /// round too.
     pub(super) fn solve_lazily(
         &self,
         task: &StripsTask,
@@ -39,9 +45,16 @@ impl Session {
             if let Some(m) = search.limits.max_expansions {
                 round.limits.max_expansions = Some(m.saturating_sub(total.expanded));
             }
-            let (result, back) = search_task_guarded(task, &round, blocked);
+            let (result, back, choice) = search_task_checked(task, &round, blocked, &mut checker);
             blocked = back;
+            if let Some(e) = checker.failure.take() {
+                return Err(e);
+            }
             checker.stats.searches += 1;
+            checker.stats.walked += choice.visited;
+            for (from, op, to) in choice.refused {
+                blocked.add_refusals(&mut checker, &[from, to], &[op])?;
+            }
             total = add_stats(total, &result.stats);
             let Outcome::Plan(plan) = &result.outcome else {
                 break result.outcome;

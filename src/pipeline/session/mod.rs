@@ -308,6 +308,10 @@ pub struct FilterStats {
     pub decoded: u64,
     /// Searches run: 1, or with the lazy filter one per plan checked.
     pub searches: u64,
+    /// With the lazy filter and the bidirectional search: the states put to
+    /// the filter while choosing each search's plan among its optimal paths
+    /// ([`crate::search::bidirectional_checked`]).
+    pub walked: u64,
 }
 
 /// The words of each of `states` (what the search's guards take).
