@@ -720,6 +720,13 @@ fn every_plan_is_checked_by_the_filter_and_the_searches_agree() {
                 "{problem}: a filtered plan passes its check: {p}"
             );
         }
+        // A lazy bidirectional round chooses its plan among the search's
+        // optimal paths, putting their states to the filter.
+        for p in [&filtered[2], &canonical[2]] {
+            if p["length"].as_u64().is_some_and(|n| n > 0) {
+                assert!(p["filter"]["walked"].as_u64().unwrap() > 0, "{p}");
+            }
+        }
         // The canonical filter refuses moves only, never a state, so its
         // plans are never shorter than the unfiltered ones.
         for p in &canonical {
