@@ -106,6 +106,13 @@ impl SuccessorGenerator {
                 .iter()
                 .map(|&b| std::mem::take(&mut by_false[b as usize])),
         );
+        if words == 1 {
+            // Padded to whole chunks of [`Self::scan`] with actions that
+            // never hold (every bit both true and false).
+            let padded = preconditions.len().next_multiple_of(64);
+            pos.resize(padded, u64::MAX);
+            neg.resize(padded, u64::MAX);
+        }
         Self {
             words,
             pos,
@@ -129,6 +136,9 @@ impl SuccessorGenerator {
 
     /// Appends the applicable actions of `state` to `out`, each once.
     pub fn applicable(&self, state: &[u64], out: &mut Vec<u32>) {
+        if self.words == 1 {
+            return self.scan(state[0], out);
+        }
         out.extend_from_slice(&self.always);
         for (w, &word) in state.iter().enumerate() {
             let mut rest = word;
@@ -141,6 +151,28 @@ impl SuccessorGenerator {
         for (k, &b) in self.false_bits.iter().enumerate() {
             if state[b as usize / 64] >> (b % 64) & 1 == 0 {
                 self.collect(self.by_false.get(k), state, out);
+            }
+        }
+    }
+
+    /// [`Self::applicable`] for states of one word: every action's two
+    /// masks are tested, without a branch, 64 actions at a time into a word
+    /// whose set bits are the applicable ones (in the order of the ids).
+    /// On a learned model of up to 64 bits this beats the groups, whose
+    /// entries branch on each test: per expansion, bidirectional search on
+    /// a LightsOut 5×5 model of 1190 actions 1.2× faster, blind A* on an
+    /// 8-puzzle model (288) and a Sokoban one (1531) 1.07× (README, session 19).
+    fn scan(&self, state: u64, out: &mut Vec<u32>) {
+        let chunks = self.pos.chunks_exact(64).zip(self.neg.chunks_exact(64));
+        for (chunk, (pos, neg)) in chunks.enumerate() {
+            let mut holds = 0u64;
+            for j in 0..64 {
+                let (p, n) = (pos[j], neg[j]);
+                holds |= u64::from((state & p == p) & (state & n == 0)) << j;
+            }
+            while holds != 0 {
+                out.push((chunk * 64) as u32 + holds.trailing_zeros());
+                holds &= holds - 1;
             }
         }
     }
@@ -164,7 +196,7 @@ mod tests {
     #[test]
     fn matches_a_linear_scan_on_random_models() {
         let mut rng = crate::util::rng(11, 0);
-        for bits in [3usize, 70, 200] {
+        for bits in [3usize, 64, 70, 200] {
             let pres: Vec<Vec<Literal>> = (0..300)
                 .map(|_| {
                     let n = rng.random_range(0..6);
