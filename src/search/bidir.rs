@@ -440,8 +440,10 @@ struct Walks<'s, 'a, S> {
 impl<S: BackwardSpace> Walks<'_, '_, S> {
     /// The operators of the first path the checker allows, or `None`.
     fn find(&mut self) -> Option<Vec<u32>> {
-        let (mu, f, b) = self.search.best?;
-        let [forward, backward] = &self.search.sides;
+        let search = self.search;
+        let (mu, f, b) = search.best?;
+        let [forward, backward] = &search.sides;
+        // Found as they are walked: most plans pass at the first few.
         let others = (0..backward.nodes.len() as u32).filter_map(|b| {
             let node = backward.nodes[b as usize];
             if node.refused {
@@ -450,9 +452,7 @@ impl<S: BackwardSpace> Walks<'_, '_, S> {
             let (f, g) = forward.g_of(backward.table.get(b))?;
             (u64::from(g) + u64::from(node.g) == mu).then_some((f, b))
         });
-        let meetings: Vec<(u32, u32)> = std::iter::once((f, b))
-            .chain(others.filter(|&m| m != (f, b)))
-            .collect();
+        let meetings = std::iter::once((f, b)).chain(others.filter(|&m| m != (f, b)));
         for (f, b) in meetings {
             match (self.walk(BACKWARD, b), self.walk(FORWARD, f)) {
                 (Some(true), Some(true)) => {
