@@ -242,12 +242,15 @@ fn the_domain_list_names_each_presets_network_and_its_settings() {
     let lines: Vec<&str> = out.lines().collect();
     assert!(lines[line("lightsout5")].contains("cpu-mlp-ama4"), "{out}");
     assert!(lines[line("puzzle3x2-digits")].contains(" tiny "), "{out}");
-    // Sokoban's Gaussian output, on the line below its own.
+    // Sokoban's AMA4+ network, its Gaussian output and 64 bits, on the lines
+    // below its own.
     let sokoban = line("sokoban7");
+    assert!(lines[sokoban].contains("cpu-mlp-ama4"), "{out}");
     assert!(
         lines[sokoban + 1].trim() == r#"--set model.output={"kind":"gaussian","sigma":0.1}"#,
         "{out}"
     );
+    assert!(lines[sokoban + 2].trim() == "--set model.bits=64", "{out}");
     assert!(
         !lines[line("blocks4") + 1].trim_start().starts_with("--set"),
         "{out}"

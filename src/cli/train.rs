@@ -211,8 +211,9 @@ impl Observer for Progress {
     }
 }
 
-fn print_quality(q: &QualityReport) {
-    println!("quality on {} held-out pairs:", q.pairs);
+/// Prints `q`, measured on `pairs` (what the pairs are: "held-out", "training").
+fn print_quality(q: &QualityReport, pairs: &str) {
+    println!("quality on {} {pairs} pairs:", q.pairs);
     println!(
         "  reconstruction (decoded image parses to the true state): {:.2}%",
         100.0 * q.reconstruction
@@ -366,7 +367,7 @@ pub fn train_and_extract(
         out.display()
     );
     if let Some(q) = quality {
-        print_quality(&q);
+        print_quality(&q, "held-out");
         let model = Model::load(out, device)?;
         let actions = crate::pipeline::actions::extract(&model, &workflow::load_dataset(data)?)?;
         actions.save(out)?;
@@ -391,7 +392,12 @@ pub fn report(args: &ReportArgs) -> anyhow::Result<()> {
         PartArg::Test => Part::Test,
     };
     let ds = workflow::load_dataset(&args.data)?;
-    print_quality(&workflow::report(&args.model, &ds, part, &device)?);
+    let pairs = match part {
+        Part::Train => "training",
+        Part::Val => "validation",
+        Part::Test => "held-out test",
+    };
+    print_quality(&workflow::report(&args.model, &ds, part, &device)?, pairs);
     if args.model.join(crate::pipeline::actions::ACTIONS).is_file() {
         let actions = crate::pipeline::actions::ActionModel::load(&args.model)?;
         let range = part.range(&ds.manifest.split);

@@ -70,9 +70,12 @@ pub struct Choice {
     /// paths tried did, or there was no time left to try; the plan is then
     /// the search's own, unchecked).
     pub checked: bool,
-    /// The moves the checker refused on the paths tried.
+    /// The moves the checker refused on the paths tried (each once).
     pub refused: Vec<Move>,
-    /// The states put to the checker (each once).
+    /// The states the checker refused on the paths tried.
+    pub refused_states: Vec<Vec<u64>>,
+    /// The states the walks went through that the checker admitted (the
+    /// start and the goal included; a state both walks reach counts twice).
     pub visited: u64,
 }
 
@@ -89,7 +92,7 @@ pub struct Choice {
 /// search's own plan, hence optimal in the checker's graph too. The
 /// walks go depth first, the search's own path first, and remember the
 /// states from which no allowed walk reaches the start (or the goal), so
-/// each state is put to the checker at most once; they stop at the
+/// each state is put to the checker at most once a side; they stop at the
 /// search's time limit. A path is not looked for beyond the tables: when
 /// none passes, the search's own plan comes back with `choice.checked`
 /// false (a caller searches again without what was refused).
@@ -111,6 +114,7 @@ pub fn bidirectional_checked<S: BackwardSpace>(
             checker,
             choice: &mut choice,
             next: [HashMap::new(), HashMap::new()],
+            refused_seen: Default::default(),
         };
         if let Some(ops) = walks.find() {
             let cost = plan.cost;
@@ -435,6 +439,8 @@ struct Walks<'s, 'a, S> {
     /// state id) of an allowed walk to the side's root, or `None` if there
     /// is none.
     next: [HashMap<u32, Option<(u32, u32)>>; 2],
+    /// The moves in `choice.refused`.
+    refused_seen: std::collections::HashSet<Move>,
 }
 
 impl<S: BackwardSpace> Walks<'_, '_, S> {
@@ -454,15 +460,12 @@ impl<S: BackwardSpace> Walks<'_, '_, S> {
         });
         let meetings = std::iter::once((f, b)).chain(others.filter(|&m| m != (f, b)));
         for (f, b) in meetings {
-            match (self.walk(BACKWARD, b), self.walk(FORWARD, f)) {
-                (Some(true), Some(true)) => {
-                    let mut ops = self.steps(FORWARD, f);
-                    ops.reverse();
-                    ops.extend(self.steps(BACKWARD, b));
-                    return Some(ops);
-                }
-                (None, _) | (_, None) => return None,
-                _ => {}
+            // The forward half only where the backward one passes.
+            if self.walk(BACKWARD, b)? && self.walk(FORWARD, f)? {
+                let mut ops = self.steps(FORWARD, f);
+                ops.reverse();
+                ops.extend(self.steps(BACKWARD, b));
+                return Some(ops);
             }
         }
         None
@@ -500,9 +503,13 @@ impl<S: BackwardSpace> Walks<'_, '_, S> {
         let state = self.search.sides[side].table.get(id).to_vec();
         if !self.search.is_root(&state) && !self.checker.admits(&state) {
             self.next[side].insert(id, None);
+            self.choice.refused_states.push(state);
             return Some(false);
         }
         self.choice.visited += 1;
+        // Dead while it is walked from: with operators of cost 0 a walk
+        // could come back to it.
+        self.next[side].insert(id, None);
         let moves = self.allowed(side, &state, node);
         let mut tried = std::collections::HashSet::new();
         for (op, other) in moves {
@@ -587,14 +594,16 @@ impl<S: BackwardSpace> Walks<'_, '_, S> {
             if kept {
                 allowed.push((op, id));
                 j += 1;
-            } else if side == BACKWARD {
-                self.choice
-                    .refused
-                    .push((state.to_vec(), op, other.to_vec()));
             } else {
-                self.choice
-                    .refused
-                    .push((other.to_vec(), op, state.to_vec()));
+                let refused = if side == BACKWARD {
+                    (state.to_vec(), op, other.to_vec())
+                } else {
+                    (other.to_vec(), op, state.to_vec())
+                };
+                // Both walks can meet one move, from its two ends.
+                if self.refused_seen.insert(refused.clone()) {
+                    self.choice.refused.push(refused);
+                }
             }
         }
         allowed

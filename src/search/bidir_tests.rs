@@ -11,7 +11,7 @@ use super::tests::{bfs_length, random_task};
 use super::{
     bidirectional, retain_moves, search_task, search_task_checked, search_task_guarded,
     BackwardSpace, BitSpace, Guard, HeuristicKind, LimitKind, Limits, Outcome, SearchConfig,
-    Strategy, MAX_OPEN_EFFECT_BITS,
+    SearchSpace, Strategy, MAX_OPEN_EFFECT_BITS,
 };
 use crate::symbolic::{BitState, StripsAction, StripsModel, StripsTask};
 use crate::util::{rng, Rng};
@@ -315,7 +315,7 @@ fn sieve_refusals(task: &StripsTask, ops: &[u32]) -> usize {
 #[test]
 fn a_checked_plan_is_an_optimal_path_the_checker_allows() {
     let mut r = rng(27, 0);
-    let (mut chosen, mut fell_back, mut missed) = (0, 0, 0);
+    let (mut chosen, mut fell_back, mut missed, mut refused_states) = (0, 0, 0, 0);
     for case in 0..300 {
         let task = complete_goal_task(&mut r, 6 + case % 10, 12 + case % 30);
         let own = search_task(&task, &BIDIR);
@@ -344,13 +344,28 @@ fn a_checked_plan_is_an_optimal_path_the_checker_allows() {
             // the searches' tables.
             missed += usize::from(sieved_length(&task) == length);
         }
-        for (from, op, _) in &choice.refused {
+        let space = BitSpace::new(&task);
+        let mut seen = std::collections::HashSet::new();
+        for (from, op, to) in &choice.refused {
             assert!(
                 !Sieve::allows(from, *op),
                 "case {case}: allowed move refused"
             );
+            // A real move of the task, listed once.
+            let mut next = vec![0u64; from.len()];
+            space.apply(*op, from, &mut next);
+            assert_eq!(&next, to, "case {case}");
+            assert!(seen.insert((from, op, to)), "case {case}: listed twice");
         }
+        for state in &choice.refused_states {
+            assert!(!Sieve::admits(state), "case {case}: admitted state refused");
+        }
+        refused_states += choice.refused_states.len();
     }
+    assert!(
+        refused_states > 0,
+        "no walk met a state the checker refuses"
+    );
     // Often the search's own plan is refused and another optimal one passes.
     assert!(
         chosen > 10 && fell_back > 50 && missed * 10 < fell_back,

@@ -22,8 +22,8 @@ impl Session {
     /// gives the first one it allows ([`crate::search::bidirectional_checked`]:
     /// on LightsOut, whose presses commute, a plan has many orderings of the
     /// same presses), so a round ends the loop unless no optimal path in its
-    /// tables passes; the moves refused on the way are blocked in the next
-    /// round too.
+    /// tables passes (or the time ran out on the walk); the states and moves
+    /// refused on the way are blocked in the next round too.
     pub(super) fn solve_lazily(
         &self,
         task: &StripsTask,
@@ -52,8 +52,18 @@ impl Session {
             }
             checker.stats.searches += 1;
             checker.stats.walked += choice.visited;
+            blocked.states.extend(choice.refused_states);
             for (from, op, to) in choice.refused {
-                blocked.add_refusals(&mut checker, &[from, to], &[op])?;
+                // A move refused for nothing at its end or in itself was
+                // refused for the state it leaves.
+                if !blocked.add_refusals(&mut checker, &[from.clone(), to], &[op])?
+                    && !checker.admits(&from)
+                {
+                    blocked.states.insert(from);
+                }
+            }
+            if let Some(e) = checker.failure.take() {
+                return Err(e);
             }
             total = add_stats(total, &result.stats);
             let Outcome::Plan(plan) = &result.outcome else {
