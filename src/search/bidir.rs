@@ -93,7 +93,9 @@ pub struct Choice {
 /// walks go depth first, the search's own path first, and remember the
 /// states from which no allowed walk reaches the start (or the goal), so
 /// each state is put to the checker at most once a side; they stop at the
-/// search's time limit. A path is not looked for beyond the tables: when
+/// search's time limit (without one, they may put every state of both
+/// tables to the checker; the expansion and memory limits do not bound
+/// them). A path is not looked for beyond the tables: when
 /// none passes, the search's own plan comes back with `choice.checked`
 /// false (a caller searches again without what was refused).
 pub fn bidirectional_checked<S: BackwardSpace>(
