@@ -53,6 +53,8 @@ impl Session {
             checker.stats.searches += 1;
             checker.stats.walked += choice.visited;
             blocked.states.extend(choice.refused_states);
+            // The walk counted these moves' denials when it screened them.
+            let denied = checker.stats.denied;
             for (from, op, to) in choice.refused {
                 // A move refused for nothing at its end or in itself was
                 // refused for the state it leaves.
@@ -62,6 +64,7 @@ impl Session {
                     blocked.states.insert(from);
                 }
             }
+            checker.stats.denied = denied;
             if let Some(e) = checker.failure.take() {
                 return Err(e);
             }
