@@ -211,8 +211,13 @@ impl Observer for Progress {
     }
 }
 
-/// Prints `q`, measured on `pairs` (what the pairs are: "held-out", "training").
-fn print_quality(q: &QualityReport, pairs: &str) {
+/// Prints `q`, measured on the pairs of `part`.
+fn print_quality(q: &QualityReport, part: Part) {
+    let pairs = match part {
+        Part::Train => "training",
+        Part::Val => "validation",
+        Part::Test => "held-out test",
+    };
     println!("quality on {} {pairs} pairs:", q.pairs);
     println!(
         "  reconstruction (decoded image parses to the true state): {:.2}%",
@@ -367,7 +372,7 @@ pub fn train_and_extract(
         out.display()
     );
     if let Some(q) = quality {
-        print_quality(&q, "held-out");
+        print_quality(&q, Part::Test);
         let model = Model::load(out, device)?;
         let actions = crate::pipeline::actions::extract(&model, &workflow::load_dataset(data)?)?;
         actions.save(out)?;
@@ -392,12 +397,7 @@ pub fn report(args: &ReportArgs) -> anyhow::Result<()> {
         PartArg::Test => Part::Test,
     };
     let ds = workflow::load_dataset(&args.data)?;
-    let pairs = match part {
-        Part::Train => "training",
-        Part::Val => "validation",
-        Part::Test => "held-out test",
-    };
-    print_quality(&workflow::report(&args.model, &ds, part, &device)?, pairs);
+    print_quality(&workflow::report(&args.model, &ds, part, &device)?, part);
     if args.model.join(crate::pipeline::actions::ACTIONS).is_file() {
         let actions = crate::pipeline::actions::ActionModel::load(&args.model)?;
         let range = part.range(&ds.manifest.split);

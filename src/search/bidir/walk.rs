@@ -146,16 +146,15 @@ impl<S: BackwardSpace> Walks<'_, '_, S> {
         if self.search.out_of_time() {
             return None;
         }
+        // Dead until a walk from it passes (with operators of cost 0 a walk
+        // could come back to it).
+        self.next[side].insert(id, None);
         let state = self.search.sides[side].table.get(id).to_vec();
         if !self.search.is_root(&state) && !self.checker.admits(&state) {
-            self.next[side].insert(id, None);
             self.choice.refused_states.push(state);
             return Some(false);
         }
         self.choice.visited += 1;
-        // Dead while it is walked from: with operators of cost 0 a walk
-        // could come back to it.
-        self.next[side].insert(id, None);
         let moves = self.allowed(side, &state, node);
         let mut tried = HashSet::new();
         for (op, other) in moves {
@@ -164,7 +163,6 @@ impl<S: BackwardSpace> Walks<'_, '_, S> {
                 return Some(true);
             }
         }
-        self.next[side].insert(id, None);
         Some(false)
     }
 
