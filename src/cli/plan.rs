@@ -37,6 +37,10 @@ pub struct ExportArgs {
     /// Goal picture, for a problem.pddl.
     #[arg(long, requires = "init", value_name = "PNG")]
     pub goal: Option<PathBuf>,
+    /// With --data: drop a precondition literal once this many observed moves
+    /// that an action's effect makes contradict it (0: keep every literal)
+    #[arg(long, value_name = "N", default_value_t = crate::pipeline::actions::RELAX_SUPPORT, requires = "data")]
+    pub relax_support: usize,
     /// Where to run the network.
     #[arg(long, value_enum, default_value = "auto")]
     pub device: DeviceArg,
@@ -186,7 +190,7 @@ pub fn export(args: &ExportArgs) -> anyhow::Result<()> {
     if let Some(data) = &args.data {
         let model = Model::load(&args.model, &dev)?;
         let ds = Dataset::load(data)?;
-        let actions = crate::pipeline::actions::extract(&model, &ds)?;
+        let actions = crate::pipeline::actions::extract(&model, &ds, args.relax_support)?;
         actions.save(&args.model)?;
     }
     let session = Session::open(&args.model, &dev)?;

@@ -374,7 +374,11 @@ pub fn train_and_extract(
     if let Some(q) = quality {
         print_quality(&q, Part::Test);
         let model = Model::load(out, device)?;
-        let actions = crate::pipeline::actions::extract(&model, &workflow::load_dataset(data)?)?;
+        let actions = crate::pipeline::actions::extract(
+            &model,
+            &workflow::load_dataset(data)?,
+            crate::pipeline::actions::RELAX_SUPPORT,
+        )?;
         actions.save(out)?;
         println!(
             "extracted {} into {}",

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use super::relax::relax_preconditions;
 use super::{mask_string, ActionModel, PreconditionSource, SavedAction};
 use crate::data::Dataset;
 use crate::domain::Image;
@@ -17,8 +18,10 @@ pub fn to_bools(z: &[u8]) -> Vec<bool> {
     z.iter().map(|&b| b == 1).collect()
 }
 
-/// Encodes every transition of `data` and extracts the action model of `model`.
-pub fn extract(model: &Model, data: &Dataset) -> anyhow::Result<ActionModel> {
+/// Encodes every transition of `data` and extracts the action model of
+/// `model`, dropping the precondition literals that `relax_support` or more
+/// observed moves contradict ([`relax_preconditions`]; 0: none).
+pub fn extract(model: &Model, data: &Dataset, relax_support: usize) -> anyhow::Result<ActionModel> {
     let n = data.len();
     let pre: Vec<Image> = (0..n).map(|i| data.pre_image(i)).collect();
     let suc: Vec<Image> = (0..n).map(|i| data.suc_image(i)).collect();
@@ -94,6 +97,11 @@ pub fn extract(model: &Model, data: &Dataset) -> anyhow::Result<ActionModel> {
             pre_neg,
         });
     }
+    let relaxed = relax_preconditions(&mut learned, &z0, &z1, relax_support);
+    // The moves the relaxed actions now make are theirs for the picture rules.
+    for &(k, i) in &relaxed.moves {
+        members_by_label[k].1.push(i);
+    }
     let compiled = compile(&learned)?;
     let observed = |label: usize| counts.get(&label).copied().unwrap_or(0);
     fn pixels(images: &[Image]) -> Vec<&[f32]> {
@@ -120,6 +128,8 @@ pub fn extract(model: &Model, data: &Dataset) -> anyhow::Result<ActionModel> {
         preconditions: source,
         transitions: n,
         unreproduced,
+        relaxed_literals: relaxed.literals,
+        relaxed_moves: relaxed.moves.len(),
         actions: compiled.iter().map(|c| saved(c, observed)).collect(),
         pictures: Some(pictures),
     })

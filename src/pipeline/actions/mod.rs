@@ -15,10 +15,12 @@ use crate::pipeline::pictures::{PictureRules, PICTURES};
 use crate::symbolic::{BitState, StripsAction, StripsModel};
 
 mod extraction;
+mod relax;
 #[cfg(test)]
 mod tests;
 
 pub use extraction::{extract, to_bools};
+pub use relax::{relax_preconditions, Relaxed, RELAX_SUPPORT};
 #[cfg(test)]
 use extraction::{pre_states_by_label, same_effect_groups};
 
@@ -71,6 +73,13 @@ pub struct ActionModel {
     /// encoded successor: left out of the data preconditions (AMA3+).
     #[serde(default)]
     pub unreproduced: usize,
+    /// Precondition literals dropped because observed moves contradict them
+    /// ([`relax_preconditions`]).
+    #[serde(default)]
+    pub relaxed_literals: usize,
+    /// The observed moves the actions make only since those literals went.
+    #[serde(default)]
+    pub relaxed_moves: usize,
     /// The STRIPS actions (after splitting flips).
     pub actions: Vec<SavedAction>,
     /// The labels' picture rules, saved beside as [`PICTURES`] (`None` for
@@ -130,6 +139,14 @@ impl ActionModel {
             ),
             PreconditionSource::Regression => "preconditions from the regression network".into(),
         };
+        let relaxed = if self.relaxed_literals > 0 {
+            format!(
+                ", less {} literals that observed moves contradict ({} moves they now make)",
+                self.relaxed_literals, self.relaxed_moves
+            )
+        } else {
+            String::new()
+        };
         let pictures = match &self.pictures {
             Some(p) => {
                 let (pre, post, frame) = p.mean_pixels();
@@ -145,7 +162,7 @@ impl ActionModel {
             None => String::new(),
         };
         format!(
-            "{} STRIPS actions from {} of {} labels over {} bits; {pre}{pictures}",
+            "{} STRIPS actions from {} of {} labels over {} bits; {pre}{relaxed}{pictures}",
             self.actions.len(),
             self.labels_used,
             self.labels,
