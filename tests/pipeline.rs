@@ -447,6 +447,36 @@ fn bad_inputs(sb: &Sandbox) {
         "probs/001-000/goal.png",
     ]);
     assert!(sb.path("pddl/domain.pddl").is_file() && sb.path("pddl/problem.pddl").is_file());
+    // The relaxation of the preconditions: fewer literals dropped as more
+    // moves must contradict one, none at 0, and only when extracting.
+    let dropped = |support: &str| {
+        sb.ok(&[
+            "export",
+            "--model",
+            "run",
+            "--data",
+            "data",
+            "--out",
+            "pddl",
+            "--relax-support",
+            support,
+        ]);
+        json(sb, "run/actions.json")["relaxed_literals"]
+            .as_u64()
+            .unwrap()
+    };
+    let (one, two, off) = (dropped("1"), dropped("2"), dropped("0"));
+    assert!(one >= two && off == 0, "{one} {two} {off}");
+    let err = sb.fails(&[
+        "export",
+        "--model",
+        "run",
+        "--out",
+        "x",
+        "--relax-support",
+        "1",
+    ]);
+    assert!(err.contains("--data"), "{err}");
 }
 
 #[test]

@@ -20,9 +20,9 @@ mod relax;
 mod tests;
 
 pub use extraction::{extract, to_bools};
-pub use relax::{relax_preconditions, Relaxed, RELAX_SUPPORT};
 #[cfg(test)]
 use extraction::{pre_states_by_label, same_effect_groups};
+pub use relax::{relax_preconditions, Relaxed, RELAX_SUPPORT};
 
 /// File name of the action model inside a run directory.
 pub const ACTIONS: &str = "actions.json";
