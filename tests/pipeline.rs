@@ -447,36 +447,45 @@ fn bad_inputs(sb: &Sandbox) {
         "probs/001-000/goal.png",
     ]);
     assert!(sb.path("pddl/domain.pddl").is_file() && sb.path("pddl/problem.pddl").is_file());
-    // The relaxation of the preconditions: fewer literals dropped as more
-    // moves must contradict one, none at 0, and only when extracting.
-    let dropped = |support: &str| {
+    // The two repairs of extraction: fewer literals dropped and fewer
+    // actions added as more moves must show them, none at 0, and only when
+    // extracting.
+    let repaired = |flag: &str, support: &str, field: &str| {
         sb.ok(&[
-            "export",
-            "--model",
-            "run",
-            "--data",
-            "data",
-            "--out",
-            "pddl",
-            "--relax-support",
-            support,
+            "export", "--model", "run", "--data", "data", "--out", "pddl", flag, support,
         ]);
-        json(sb, "run/actions.json")["relaxed_literals"]
-            .as_u64()
-            .unwrap()
+        json(sb, "run/actions.json")[field].as_u64().unwrap()
     };
-    let (one, two, off) = (dropped("1"), dropped("2"), dropped("0"));
-    assert!(one >= two && off == 0, "{one} {two} {off}");
-    let err = sb.fails(&[
-        "export",
-        "--model",
-        "run",
-        "--out",
-        "x",
-        "--relax-support",
-        "1",
-    ]);
-    assert!(err.contains("--data"), "{err}");
+    for (flag, field) in [
+        ("--relax-support", "relaxed_literals"),
+        ("--observed-support", "observed_actions"),
+    ] {
+        let (one, two, off) = (
+            repaired(flag, "1", field),
+            repaired(flag, "2", field),
+            repaired(flag, "0", field),
+        );
+        assert!(one >= two && off == 0, "{flag}: {one} {two} {off}");
+        let err = sb.fails(&["export", "--model", "run", "--out", "x", flag, "1"]);
+        assert!(err.contains("--data"), "{err}");
+    }
+    // Each added change is an action of its own, with a label past the network's.
+    let labels = json(sb, "run/actions.json")["labels"].as_u64().unwrap();
+    repaired("--observed-support", "1", "observed_actions");
+    let actions = json(sb, "run/actions.json");
+    let past: Vec<u64> = actions["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["label"].as_u64().unwrap())
+        .filter(|&l| l >= labels)
+        .collect();
+    let added = actions["observed_actions"].as_u64().unwrap();
+    assert_eq!(past.len() as u64, added, "{actions}");
+    assert!(past
+        .iter()
+        .enumerate()
+        .all(|(k, &l)| l == labels + k as u64));
 }
 
 #[test]

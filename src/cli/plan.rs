@@ -41,6 +41,10 @@ pub struct ExportArgs {
     /// that an action's effect makes contradict it (0: keep every literal)
     #[arg(long, value_name = "N", default_value_t = crate::pipeline::actions::RELAX_SUPPORT, requires = "data")]
     pub relax_support: usize,
+    /// With --data: make an action of a bit change that this many observed
+    /// moves share and no learned effect makes (0: none)
+    #[arg(long, value_name = "N", default_value_t = crate::pipeline::actions::OBSERVED_SUPPORT, requires = "data")]
+    pub observed_support: usize,
     /// Where to run the network.
     #[arg(long, value_enum, default_value = "auto")]
     pub device: DeviceArg,
@@ -190,7 +194,14 @@ pub fn export(args: &ExportArgs) -> anyhow::Result<()> {
     if let Some(data) = &args.data {
         let model = Model::load(&args.model, &dev)?;
         let ds = Dataset::load(data)?;
-        let actions = crate::pipeline::actions::extract(&model, &ds, args.relax_support)?;
+        let actions = crate::pipeline::actions::extract(
+            &model,
+            &ds,
+            crate::pipeline::actions::ExtractOptions {
+                relax_support: args.relax_support,
+                observed_support: args.observed_support,
+            },
+        )?;
         actions.save(&args.model)?;
     }
     let session = Session::open(&args.model, &dev)?;

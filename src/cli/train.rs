@@ -377,7 +377,7 @@ pub fn train_and_extract(
         let actions = crate::pipeline::actions::extract(
             &model,
             &workflow::load_dataset(data)?,
-            crate::pipeline::actions::RELAX_SUPPORT,
+            Default::default(),
         )?;
         actions.save(out)?;
         println!(

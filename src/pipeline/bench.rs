@@ -194,7 +194,7 @@ fn bench_one(
     let joint = report.last_joint.context("no joint epoch was trained")?;
     let model = Model::load(&run, device)?;
     let ds = workflow::load_dataset(data)?;
-    let actions = super::actions::extract(&model, &ds, super::actions::RELAX_SUPPORT)?;
+    let actions = super::actions::extract(&model, &ds, Default::default())?;
     actions.save(&run)?;
     let cover = test_coverage(&actions, &model, &ds)?;
     let session = Session::open(&run, device)?;

@@ -3,7 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use super::relax::relax_preconditions;
+use super::observed::{observed_effects, OBSERVED_SUPPORT};
+use super::relax::{relax_preconditions, RELAX_SUPPORT};
 use super::{mask_string, ActionModel, PreconditionSource, SavedAction};
 use crate::data::Dataset;
 use crate::domain::Image;
@@ -18,10 +19,33 @@ pub fn to_bools(z: &[u8]) -> Vec<bool> {
     z.iter().map(|&b| b == 1).collect()
 }
 
+/// How extraction repairs what the network got wrong.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExtractOptions {
+    /// Drop a precondition literal that this many observed moves contradict
+    /// ([`relax_preconditions`]; 0: none).
+    pub relax_support: usize,
+    /// Make an action of a bit change that this many observed moves share and
+    /// no effect makes ([`observed_effects`]; 0: none).
+    pub observed_support: usize,
+}
+
+impl Default for ExtractOptions {
+    fn default() -> Self {
+        Self {
+            relax_support: RELAX_SUPPORT,
+            observed_support: OBSERVED_SUPPORT,
+        }
+    }
+}
+
 /// Encodes every transition of `data` and extracts the action model of
-/// `model`, dropping the precondition literals that `relax_support` or more
-/// observed moves contradict ([`relax_preconditions`]; 0: none).
-pub fn extract(model: &Model, data: &Dataset, relax_support: usize) -> anyhow::Result<ActionModel> {
+/// `model`, repaired as `options` say.
+pub fn extract(
+    model: &Model,
+    data: &Dataset,
+    options: ExtractOptions,
+) -> anyhow::Result<ActionModel> {
     let n = data.len();
     let pre: Vec<Image> = (0..n).map(|i| data.pre_image(i)).collect();
     let suc: Vec<Image> = (0..n).map(|i| data.suc_image(i)).collect();
@@ -100,7 +124,20 @@ pub fn extract(model: &Model, data: &Dataset, relax_support: usize) -> anyhow::R
     // The picture rules stay those of each label's own moves: learned from
     // the moves the relaxation adds too, they let wrong moves through (on the
     // session-20 Sokoban models 1–7 invalid plans of 41, none without).
-    let relaxed = relax_preconditions(&mut learned, &z0, &z1, relax_support);
+    let relaxed = relax_preconditions(&mut learned, &z0, &z1, options.relax_support);
+    let extra = observed_effects(
+        &learned,
+        &z0,
+        &z1,
+        options.observed_support,
+        model.actions(),
+    );
+    for (a, moves) in extra.actions.iter().zip(extra.moves) {
+        counts.insert(a.label, moves.len());
+        members_by_label.push((a.label, moves));
+    }
+    let observed_actions = extra.actions.len();
+    learned.extend(extra.actions);
     let compiled = compile(&learned)?;
     let observed = |label: usize| counts.get(&label).copied().unwrap_or(0);
     fn pixels(images: &[Image]) -> Vec<&[f32]> {
@@ -129,6 +166,7 @@ pub fn extract(model: &Model, data: &Dataset, relax_support: usize) -> anyhow::R
         unreproduced,
         relaxed_literals: relaxed.literals,
         relaxed_moves: relaxed.moves.len(),
+        observed_actions,
         actions: compiled.iter().map(|c| saved(c, observed)).collect(),
         pictures: Some(pictures),
     })

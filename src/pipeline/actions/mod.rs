@@ -15,13 +15,15 @@ use crate::pipeline::pictures::{PictureRules, PICTURES};
 use crate::symbolic::{BitState, StripsAction, StripsModel};
 
 mod extraction;
+mod observed;
 mod relax;
 #[cfg(test)]
 mod tests;
 
-pub use extraction::{extract, to_bools};
+pub use extraction::{extract, to_bools, ExtractOptions};
 #[cfg(test)]
 use extraction::{pre_states_by_label, same_effect_groups};
+pub use observed::{observed_effects, ObservedEffects, OBSERVED_SUPPORT};
 pub use relax::{relax_preconditions, Relaxed, RELAX_SUPPORT};
 
 /// File name of the action model inside a run directory.
@@ -80,6 +82,10 @@ pub struct ActionModel {
     /// The observed moves the actions make only since those literals went.
     #[serde(default)]
     pub relaxed_moves: usize,
+    /// Actions made of bit changes that observed moves share and no learned
+    /// effect makes ([`observed_effects`]), labels past the network's.
+    #[serde(default)]
+    pub observed_actions: usize,
     /// The STRIPS actions (after splitting flips).
     pub actions: Vec<SavedAction>,
     /// The labels' picture rules, saved beside as [`PICTURES`] (`None` for
@@ -147,6 +153,14 @@ impl ActionModel {
         } else {
             String::new()
         };
+        let observed = if self.observed_actions > 0 {
+            format!(
+                "; {} of the actions are bit changes observed moves share and no label's effect makes",
+                self.observed_actions
+            )
+        } else {
+            String::new()
+        };
         let pictures = match &self.pictures {
             Some(p) => {
                 let (pre, post, frame) = p.mean_pixels();
@@ -162,7 +176,7 @@ impl ActionModel {
             None => String::new(),
         };
         format!(
-            "{} STRIPS actions from {} of {} labels over {} bits; {pre}{relaxed}{pictures}",
+            "{} STRIPS actions from {} of {} labels over {} bits; {pre}{relaxed}{observed}{pictures}",
             self.actions.len(),
             self.labels_used,
             self.labels,

@@ -32,7 +32,7 @@ pub struct Relaxed {
 }
 
 /// One learned action as words, for the scan over every transition.
-struct Packed {
+pub(super) struct Packed {
     pos: BitState,
     neg: BitState,
     zero: BitState,
@@ -40,7 +40,7 @@ struct Packed {
 }
 
 impl Packed {
-    fn new(a: &LearnedAction) -> Self {
+    pub(super) fn new(a: &LearnedAction) -> Self {
         Packed {
             pos: BitState::from_bools(&a.pre_pos),
             neg: BitState::from_bools(&a.pre_neg),
@@ -51,7 +51,7 @@ impl Packed {
 
     /// True if the effect takes `from` to `to`, preconditions aside: each bit
     /// becomes `APPLY(1⃗, a)` where it was 1 and `APPLY(0⃗, a)` where it was 0.
-    fn makes(&self, from: &BitState, to: &BitState) -> bool {
+    pub(super) fn makes(&self, from: &BitState, to: &BitState) -> bool {
         let words = self.zero.words().iter().zip(self.one.words());
         from.words()
             .iter()

@@ -26,6 +26,7 @@ fn coverage_counts_the_moves_the_model_has_and_its_successors() {
         unreproduced: 0,
         relaxed_literals: 0,
         relaxed_moves: 0,
+        observed_actions: 0,
         actions: vec![
             action("a0", "00", "10", "10", "00"),
             action("a1", "01", "00", "00", "01"),
