@@ -79,6 +79,17 @@ fn train_encode_decode_and_report_round_trip() {
             && out.contains("distinct successors they give a pre-state"),
         "{out}"
     );
+    // Only the test pairs are measured again with actions extracted without them.
+    assert!(!out.contains("extracted without these pairs"), "{out}");
+    let out = sb.ok(&[
+        "report", "--model", "run", "--data", "lo3", "--device", "cpu",
+    ]);
+    let held: f64 = out
+        .lines()
+        .find_map(|l| l.split("extracted without these pairs make:").nth(1))
+        .and_then(|rest| rest.trim().split('%').next()?.parse().ok())
+        .unwrap_or_else(|| panic!("no held-out coverage line in\n{out}"));
+    assert!((0.0..=100.0).contains(&held), "{out}");
 
     // Clear errors: wrong bits, another domain, a wrong-size image, a corrupt weight file.
     assert!(sb

@@ -2,6 +2,7 @@
 //! (Latplan §3.1): effects, preconditions, label groups, picture rules.
 
 use std::collections::BTreeMap;
+use std::ops::Range;
 
 use super::observed::{observed_effects, OBSERVED_SUPPORT};
 use super::relax::{relax_preconditions, RELAX_SUPPORT};
@@ -46,9 +47,19 @@ pub fn extract(
     data: &Dataset,
     options: ExtractOptions,
 ) -> anyhow::Result<ActionModel> {
-    let n = data.len();
-    let pre: Vec<Image> = (0..n).map(|i| data.pre_image(i)).collect();
-    let suc: Vec<Image> = (0..n).map(|i| data.suc_image(i)).collect();
+    extract_from(model, data, 0..data.len(), options)
+}
+
+/// [`extract`] from the transitions `range` of `data` only.
+pub fn extract_from(
+    model: &Model,
+    data: &Dataset,
+    range: Range<usize>,
+    options: ExtractOptions,
+) -> anyhow::Result<ActionModel> {
+    let n = range.len();
+    let pre: Vec<Image> = range.clone().map(|i| data.pre_image(i)).collect();
+    let suc: Vec<Image> = range.map(|i| data.suc_image(i)).collect();
     let z0 = model.encode(&pre)?;
     let z1 = model.encode(&suc)?;
     let labels = model.action_of(&z0, &z1)?;
@@ -167,6 +178,8 @@ pub fn extract(
         relaxed_literals: relaxed.literals,
         relaxed_moves: relaxed.moves.len(),
         observed_actions,
+        relax_support: options.relax_support,
+        observed_support: options.observed_support,
         actions: compiled.iter().map(|c| saved(c, observed)).collect(),
         pictures: Some(pictures),
     })

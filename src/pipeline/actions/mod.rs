@@ -20,7 +20,7 @@ mod relax;
 #[cfg(test)]
 mod tests;
 
-pub use extraction::{extract, to_bools, ExtractOptions};
+pub use extraction::{extract, extract_from, to_bools, ExtractOptions};
 #[cfg(test)]
 use extraction::{pre_states_by_label, same_effect_groups};
 pub use observed::{observed_effects, ObservedEffects, OBSERVED_SUPPORT};
@@ -86,6 +86,13 @@ pub struct ActionModel {
     /// effect makes ([`observed_effects`]), labels past the network's.
     #[serde(default)]
     pub observed_actions: usize,
+    /// The extraction's [`ExtractOptions::relax_support`] (0 in files
+    /// written before session 21, which made no repair).
+    #[serde(default)]
+    pub relax_support: usize,
+    /// The extraction's [`ExtractOptions::observed_support`].
+    #[serde(default)]
+    pub observed_support: usize,
     /// The STRIPS actions (after splitting flips).
     pub actions: Vec<SavedAction>,
     /// The labels' picture rules, saved beside as [`PICTURES`] (`None` for
@@ -255,6 +262,14 @@ impl ActionModel {
         let z0 = model.encode(&range.clone().map(|i| data.pre_image(i)).collect::<Vec<_>>())?;
         let z1 = model.encode(&range.map(|i| data.suc_image(i)).collect::<Vec<_>>())?;
         self.coverage(&z0, &z1)
+    }
+
+    /// The options this model was extracted with.
+    pub fn options(&self) -> ExtractOptions {
+        ExtractOptions {
+            relax_support: self.relax_support,
+            observed_support: self.observed_support,
+        }
     }
 
     /// The STRIPS model over bits `z0 … z{F−1}`.
