@@ -46,9 +46,8 @@ pub fn observed_effects(
     }
     let packed: Vec<Packed> = actions.iter().map(Packed::new).collect();
     let state = |z: &[u8]| BitState::from_bools(&super::to_bools(z));
-    // (add, delete) of each change, with its moves; first-move order.
-    let mut index: BTreeMap<(Vec<bool>, Vec<bool>), usize> = BTreeMap::new();
-    let mut changes: Vec<(Vec<bool>, Vec<bool>, Vec<usize>)> = Vec::new();
+    // The moves of each change (add, delete), ascending.
+    let mut by_change: BTreeMap<(Vec<bool>, Vec<bool>), Vec<usize>> = BTreeMap::new();
     for (i, (a, b)) in z0.iter().zip(z1).enumerate() {
         if a == b {
             continue;
@@ -57,16 +56,14 @@ pub fn observed_effects(
         if packed.iter().any(|p| p.makes(&from, &to)) {
             continue;
         }
-        let add: Vec<bool> = a.iter().zip(b).map(|(&x, &y)| x == 0 && y == 1).collect();
-        let del: Vec<bool> = a.iter().zip(b).map(|(&x, &y)| x == 1 && y == 0).collect();
-        let k = *index.entry((add.clone(), del.clone())).or_insert_with(|| {
-            changes.push((add, del, Vec::new()));
-            changes.len() - 1
-        });
-        changes[k].2.push(i);
+        let add = a.iter().zip(b).map(|(&x, &y)| x == 0 && y == 1).collect();
+        let del = a.iter().zip(b).map(|(&x, &y)| x == 1 && y == 0).collect();
+        by_change.entry((add, del)).or_default().push(i);
     }
+    let mut changes: Vec<_> = by_change.into_iter().collect();
+    changes.sort_by_key(|(_, moves)| moves[0]);
     let mut out = ObservedEffects::default();
-    for (add, del, moves) in changes {
+    for ((add, del), moves) in changes {
         if moves.len() < min_moves {
             continue;
         }
@@ -86,15 +83,8 @@ pub fn observed_effects(
 
 #[cfg(test)]
 mod tests {
+    use super::super::relax::tests::{bools, moves};
     use super::*;
-
-    fn bytes(s: &str) -> Vec<u8> {
-        s.chars().map(|c| u8::from(c == '1')).collect()
-    }
-
-    fn bools(s: &str) -> Vec<bool> {
-        s.chars().map(|c| c == '1').collect()
-    }
 
     #[test]
     fn a_change_no_effect_makes_becomes_an_action_once_it_recurs() {
@@ -113,7 +103,7 @@ mod tests {
             ("001", "000"), // clears 2: once only
             ("011", "011"), // no move
         ];
-        let (z0, z1): (Vec<_>, Vec<_>) = pairs.iter().map(|(a, b)| (bytes(a), bytes(b))).unzip();
+        let (z0, z1) = moves(&pairs);
         let got = observed_effects(std::slice::from_ref(&learned), &z0, &z1, 2, 1600);
         assert_eq!(got.moves, vec![vec![1, 2]]);
         let a = &got.actions[0];

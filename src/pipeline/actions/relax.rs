@@ -89,9 +89,11 @@ pub fn relax_preconditions(
     let packed: Vec<Packed> = actions.iter().map(Packed::new).collect();
     let state = |z: &[u8]| BitState::from_bools(&super::to_bools(z));
     // (action, transition) of every move an effect makes but no action takes,
-    // and per action and literal (bit, value) how many such moves contradict it.
+    // and per action and literal (bit, value) how many such moves contradict
+    // it: a state with bit j at 0 contradicts pre_pos[j], at 1 pre_neg[j].
     let mut blocked = Vec::new();
     let mut support = vec![0usize; actions.len() * width * 2];
+    let at = |k: usize, j: usize, value: bool| (k * width + j) * 2 + usize::from(value);
     for (i, (a, b)) in z0.iter().zip(z1).enumerate() {
         if a == b {
             continue;
@@ -116,7 +118,7 @@ pub fn relax_preconditions(
         for j in 0..width {
             let (s, p, n) = (from.get(j), act.pos.get(j), act.neg.get(j));
             if (p && !s) || (n && s) {
-                support[(k * width + j) * 2 + usize::from(s)] += 1;
+                support[at(k, j, s)] += 1;
             }
         }
         blocked.push((k, i, from));
@@ -124,12 +126,11 @@ pub fn relax_preconditions(
     let mut literals = 0;
     for (k, a) in actions.iter_mut().enumerate() {
         for j in 0..width {
-            // A state with bit j at 0 contradicts pre_pos[j]; at 1, pre_neg[j].
-            if a.pre_pos[j] && support[(k * width + j) * 2] >= min_support {
+            if a.pre_pos[j] && support[at(k, j, false)] >= min_support {
                 a.pre_pos[j] = false;
                 literals += 1;
             }
-            if a.pre_neg[j] && support[(k * width + j) * 2 + 1] >= min_support {
+            if a.pre_neg[j] && support[at(k, j, true)] >= min_support {
                 a.pre_neg[j] = false;
                 literals += 1;
             }
@@ -145,10 +146,10 @@ pub fn relax_preconditions(
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    fn bools(s: &str) -> Vec<bool> {
+    pub(in crate::pipeline::actions) fn bools(s: &str) -> Vec<bool> {
         s.chars().map(|c| c == '1').collect()
     }
 
@@ -169,8 +170,21 @@ mod tests {
         }
     }
 
-    fn moves(pairs: &[(&str, &str)]) -> (Vec<Vec<u8>>, Vec<Vec<u8>>) {
+    /// The pre- and successor codes of `pairs` of 0/1 strings.
+    pub(in crate::pipeline::actions) fn moves(
+        pairs: &[(&str, &str)],
+    ) -> (Vec<Vec<u8>>, Vec<Vec<u8>>) {
         pairs.iter().map(|(a, b)| (bytes(a), bytes(b))).unzip()
+    }
+
+    /// Relaxing `actions` at `support` reports nothing and changes nothing.
+    fn assert_unchanged(actions: &[LearnedAction], z0: &[Vec<u8>], z1: &[Vec<u8>], support: usize) {
+        let mut relaxed = actions.to_vec();
+        assert_eq!(
+            relax_preconditions(&mut relaxed, z0, z1, support),
+            Relaxed::default()
+        );
+        assert_eq!(relaxed, actions);
     }
 
     #[test]
@@ -185,20 +199,10 @@ mod tests {
         assert_eq!(acts[0].pre_neg, base.pre_neg, "bit 0 false still needed");
         // The third move was made before; the first two are made now.
         assert_eq!(r.moves, vec![(0, 0), (0, 1)]);
-        // With a support of 3 the two moves are not enough.
-        let mut acts = vec![base.clone()];
-        assert_eq!(
-            relax_preconditions(&mut acts, &z0, &z1, 3),
-            Relaxed::default()
-        );
-        assert_eq!(acts, vec![base.clone()]);
-        // 0 turns it off.
-        let mut acts = vec![base.clone()];
-        assert_eq!(
-            relax_preconditions(&mut acts, &z0, &z1, 0),
-            Relaxed::default()
-        );
-        assert_eq!(acts, vec![base]);
+        // With a support of 3 the two moves are not enough; 0 turns it off.
+        for support in [3, 0] {
+            assert_unchanged(std::slice::from_ref(&base), &z0, &z1, support);
+        }
     }
 
     #[test]
@@ -207,20 +211,10 @@ mod tests {
         let strict = action(0, "011", "100", "100", "000");
         let free = action(1, "000", "000", "100", "000");
         let (z0, z1) = moves(&[("000", "100"), ("000", "100")]);
-        let mut acts = vec![strict.clone(), free.clone()];
-        assert_eq!(
-            relax_preconditions(&mut acts, &z0, &z1, 1),
-            Relaxed::default()
-        );
-        assert_eq!(acts, vec![strict.clone(), free]);
+        assert_unchanged(&[strict.clone(), free], &z0, &z1, 1);
         // No action's effect also clears bit 1: the moves say nothing.
         let (z0, z1) = moves(&[("010", "100"), ("010", "100"), ("110", "110")]);
-        let mut acts = vec![strict.clone()];
-        assert_eq!(
-            relax_preconditions(&mut acts, &z0, &z1, 1),
-            Relaxed::default()
-        );
-        assert_eq!(acts, vec![strict]);
+        assert_unchanged(&[strict], &z0, &z1, 1);
     }
 
     #[test]
