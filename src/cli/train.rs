@@ -407,7 +407,9 @@ pub fn report(args: &ReportArgs) -> anyhow::Result<()> {
         let range = part.range(&ds.manifest.split);
         let model = Model::load(&args.model, &device)?;
         let start = range.start;
-        let c = actions.coverage_on(&model, &ds, range.clone())?;
+        // Encoded once for both coverages below.
+        let (z0, z1) = crate::pipeline::actions::encode_pairs(&model, &ds, range.clone())?;
+        let c = actions.coverage(&z0, &z1)?;
         println!(
             "  extracted actions ({}) make the move z0 -> z1:  {:.2}% of {} pairs",
             crate::pipeline::actions::ACTIONS,
@@ -427,7 +429,7 @@ pub fn report(args: &ReportArgs) -> anyhow::Result<()> {
                 0..range.start,
                 actions.options(),
             )?;
-            let held = other.coverage_on(&model, &ds, range.clone())?;
+            let held = other.coverage(&z0, &z1)?;
             println!(
                 "  the same extracted without these pairs make:              {:.2}% ({:.2} successors)",
                 100.0 * held.share(),

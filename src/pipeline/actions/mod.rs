@@ -127,6 +127,21 @@ impl Coverage {
     }
 }
 
+/// Codes as the network gives them: one 0/1 byte per bit, one vector per picture.
+pub type Codes = Vec<Vec<u8>>;
+
+/// The codes `model` gives the pre and successor pictures of the transitions
+/// `range` of `data`.
+pub fn encode_pairs(
+    model: &Model,
+    data: &Dataset,
+    range: Range<usize>,
+) -> anyhow::Result<(Codes, Codes)> {
+    let z0 = model.encode(&range.clone().map(|i| data.pre_image(i)).collect::<Vec<_>>())?;
+    let z1 = model.encode(&range.map(|i| data.suc_image(i)).collect::<Vec<_>>())?;
+    Ok((z0, z1))
+}
+
 fn mask_string(m: &[bool]) -> String {
     m.iter().map(|&b| if b { '1' } else { '0' }).collect()
 }
@@ -259,8 +274,7 @@ impl ActionModel {
         data: &Dataset,
         range: Range<usize>,
     ) -> anyhow::Result<Coverage> {
-        let z0 = model.encode(&range.clone().map(|i| data.pre_image(i)).collect::<Vec<_>>())?;
-        let z1 = model.encode(&range.map(|i| data.suc_image(i)).collect::<Vec<_>>())?;
+        let (z0, z1) = encode_pairs(model, data, range)?;
         self.coverage(&z0, &z1)
     }
 
