@@ -15,16 +15,16 @@ pub struct LmCut {
     task: RelaxedTask,
     costs: Vec<u32>,
     work: HmaxWork,
-    goal_zone: Vec<bool>,
-    reached: Vec<bool>,
+    /// The goal zone and the facts reached before it, as bit sets over facts.
+    goal_zone: Vec<u64>,
+    reached: Vec<u64>,
     queue: Vec<u32>,
     cut: Vec<u32>,
-    /// The operators by h^max supporter, ascending within a fact: fact `f`'s
-    /// are `supported[supported_start[f]..supported_start[f + 1]]`.
-    supported_start: Vec<u32>,
-    supported: Vec<u32>,
-    /// Where the next operator of each fact goes while filing.
-    fill: Vec<u32>,
+    /// The operators of no original cost.
+    free: Vec<u32>,
+    /// For each fact, its achievers whose cost is 0 now (the free ones and
+    /// those cut to 0): only they carry the goal zone back.
+    zero_achievers: Vec<Vec<u32>>,
 }
 
 impl LmCut {
@@ -38,10 +38,18 @@ impl LmCut {
             reached: Vec::new(),
             queue: Vec::new(),
             cut: Vec::new(),
-            supported_start: Vec::new(),
-            supported: Vec::new(),
-            fill: Vec::new(),
+            free: (0..task.cost.len() as u32)
+                .filter(|&op| task.cost[op as usize] == 0)
+                .collect(),
+            zero_achievers: vec![Vec::new(); task.facts],
             task,
+        }
+    }
+
+    /// Files operator `op`, whose cost is now 0, under the facts it achieves.
+    fn now_free(&mut self, op: u32) {
+        for &e in self.task.eff.get(op as usize) {
+            self.zero_achievers[e as usize].push(op);
         }
     }
 
@@ -49,81 +57,52 @@ impl LmCut {
     /// operators along h^max supporters.
     fn mark_goal_zone(&mut self) {
         self.goal_zone.clear();
-        self.goal_zone.resize(self.task.facts, false);
+        self.goal_zone.resize(self.task.fact_words, 0);
         self.queue.clear();
         self.queue.push(self.task.art_goal);
-        self.goal_zone[self.task.art_goal as usize] = true;
+        set(&mut self.goal_zone, self.task.art_goal);
         while let Some(f) = self.queue.pop() {
-            for &op in self.task.achievers.get(f as usize) {
+            for &op in &self.zero_achievers[f as usize] {
                 let s = self.work.supporter[op as usize];
-                if self.costs[op as usize] == 0 && s != INF && !self.goal_zone[s as usize] {
-                    self.goal_zone[s as usize] = true;
+                if s != INF && !has(&self.goal_zone, s) {
+                    set(&mut self.goal_zone, s);
                     self.queue.push(s);
                 }
             }
         }
     }
 
-    /// Files every operator with a supporter under it (a counting sort), so
-    /// that [`Self::find_cut`] visits each operator once instead of every
-    /// (precondition, operator) pair: on a learned model with 1534 actions
-    /// and 18.5 preconditions each, 1534 visits instead of 28 000 per cut.
-    fn file_by_supporter(&mut self) {
-        let supporter = &self.work.supporter;
-        self.supported_start.clear();
-        self.supported_start.resize(self.task.facts + 1, 0);
-        for &s in supporter.iter().filter(|&&s| s != INF) {
-            self.supported_start[s as usize + 1] += 1;
-        }
-        for f in 0..self.task.facts {
-            self.supported_start[f + 1] += self.supported_start[f];
-        }
-        let filed = self.supported_start[self.task.facts] as usize;
-        self.supported.clear();
-        self.supported.resize(filed, 0);
-        // Fill from the back of each fact's slot so the ids stay ascending.
-        self.fill.clear();
-        self.fill.extend_from_slice(&self.supported_start[1..]);
-        for op in (0..supporter.len()).rev() {
-            let s = supporter[op];
-            if s != INF {
-                self.fill[s as usize] -= 1;
-                self.supported[self.fill[s as usize] as usize] = op as u32;
-            }
-        }
-    }
-
     /// Collects into `cut` the operators, triggered by their supporter from a
     /// fact reachable without entering the goal zone, that have an effect in it.
+    /// The effects are tested and spread as bit sets (a learned action has
+    /// about 20 effects; a fact set is 2 or 3 words), in rising fact order
+    /// as the effect lists are.
     fn find_cut(&mut self, state: &[u64]) {
-        self.file_by_supporter();
         self.reached.clear();
-        self.reached.resize(self.task.facts, false);
+        self.reached.resize(self.task.fact_words, 0);
         self.queue.clear();
         self.cut.clear();
         for &(f, bit, value) in &self.task.state_facts {
             if (state[bit as usize / 64] >> (bit % 64) & 1 == 1) == value {
-                self.reached[f as usize] = true;
+                set(&mut self.reached, f);
                 self.queue.push(f);
             }
         }
-        self.reached[self.task.art_pre as usize] = true;
+        set(&mut self.reached, self.task.art_pre);
         self.queue.push(self.task.art_pre);
         while let Some(f) = self.queue.pop() {
-            let (from, to) = (
-                self.supported_start[f as usize] as usize,
-                self.supported_start[f as usize + 1] as usize,
-            );
-            for &op in &self.supported[from..to] {
-                let effects = self.task.eff.get(op as usize);
-                if effects.iter().any(|&e| self.goal_zone[e as usize]) {
+            for &op in self.work.supported_by(f) {
+                let effects = self.task.eff_bits(op);
+                if effects.iter().zip(&self.goal_zone).any(|(e, z)| e & z != 0) {
                     self.cut.push(op);
                     continue;
                 }
-                for &e in effects {
-                    if !self.reached[e as usize] {
-                        self.reached[e as usize] = true;
-                        self.queue.push(e);
+                for (k, (e, r)) in effects.iter().zip(&mut self.reached).enumerate() {
+                    let mut new = e & !*r;
+                    *r |= new;
+                    while new != 0 {
+                        self.queue.push(64 * k as u32 + new.trailing_zeros());
+                        new &= new - 1;
                     }
                 }
             }
@@ -131,10 +110,22 @@ impl LmCut {
     }
 }
 
+fn set(bits: &mut [u64], f: u32) {
+    bits[f as usize / 64] |= 1 << (f % 64);
+}
+
+fn has(bits: &[u64], f: u32) -> bool {
+    bits[f as usize / 64] >> (f % 64) & 1 == 1
+}
+
 impl Heuristic for LmCut {
     fn estimate(&mut self, state: &[u64]) -> Option<u32> {
         self.costs.clear();
         self.costs.extend_from_slice(&self.task.cost);
+        self.zero_achievers.iter_mut().for_each(Vec::clear);
+        for i in 0..self.free.len() {
+            self.now_free(self.free[i]);
+        }
         let mut total: u32 = 0;
         let mut goal = self.task.hmax(state, &self.costs, &mut self.work, false);
         if goal == INF {
@@ -150,8 +141,12 @@ impl Heuristic for LmCut {
                 return Some(total);
             };
             total = total.saturating_add(m);
-            for &op in &self.cut {
+            for i in 0..self.cut.len() {
+                let op = self.cut[i];
                 self.costs[op as usize] -= m;
+                if self.costs[op as usize] == 0 {
+                    self.now_free(op);
+                }
             }
             goal = self
                 .task
