@@ -426,7 +426,8 @@ impl HmaxWork {
             self.supported_start[f + 1] += self.supported_start[f];
         }
         self.supported.clear();
-        self.supported.resize(self.supported_start[facts] as usize, 0);
+        self.supported
+            .resize(self.supported_start[facts] as usize, 0);
         // Fill from the back of each fact's slot so the ids stay ascending.
         self.fill.clear();
         self.fill.extend_from_slice(&self.supported_start[1..]);
