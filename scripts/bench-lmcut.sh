@@ -30,6 +30,7 @@ runs="${RUNS:-3}"; max_time="${MAX_TIME:-30}"; baseline="${BASELINE:-}"
 [ -d "$problems" ] || { echo "bench-lmcut: $problems is not a folder (expected a latplan problems output)" >&2; exit 2; }
 [ -z "$baseline" ] || [ -x "$baseline" ] || { echo "bench-lmcut: BASELINE=$baseline is not an executable" >&2; exit 2; }
 fd="${LATPLAN_FAST_DOWNWARD:-$(scripts/install-fast-downward.sh)}"
+command -v "$fd" > /dev/null || { echo "bench-lmcut: LATPLAN_FAST_DOWNWARD=$fd is not an executable (expected a Fast Downward driver)" >&2; exit 2; }
 cargo build --release --quiet
 bin="$PWD/target/release/latplan"
 tmp="$(mktemp -d)"
