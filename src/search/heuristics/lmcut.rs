@@ -6,7 +6,8 @@
 //! what the cheaper operators lower), until the goal costs nothing.
 
 use super::super::Heuristic;
-use super::relaxed::{HmaxWork, RelaxedTask, INF};
+use super::hmax::HmaxWork;
+use super::relaxed::{has, set, RelaxedTask, INF};
 use crate::symbolic::StripsTask;
 
 /// The LM-cut heuristic.
@@ -82,14 +83,10 @@ impl LmCut {
         self.reached.resize(self.task.fact_words, 0);
         self.queue.clear();
         self.cut.clear();
-        for &(f, bit, value) in &self.task.state_facts {
-            if (state[bit as usize / 64] >> (bit % 64) & 1 == 1) == value {
-                set(&mut self.reached, f);
-                self.queue.push(f);
-            }
+        for f in self.task.holding(state) {
+            set(&mut self.reached, f);
+            self.queue.push(f);
         }
-        set(&mut self.reached, self.task.art_pre);
-        self.queue.push(self.task.art_pre);
         while let Some(f) = self.queue.pop() {
             for &op in self.work.supported_by(f) {
                 let effects = self.task.eff_bits(op);
@@ -108,14 +105,6 @@ impl LmCut {
             }
         }
     }
-}
-
-fn set(bits: &mut [u64], f: u32) {
-    bits[f as usize / 64] |= 1 << (f % 64);
-}
-
-fn has(bits: &[u64], f: u32) -> bool {
-    bits[f as usize / 64] >> (f % 64) & 1 == 1
 }
 
 impl Heuristic for LmCut {
@@ -177,12 +166,7 @@ mod tests {
         let mut total = 0;
         loop {
             let mut h = vec![INF; task.facts];
-            for &(f, bit, value) in &task.state_facts {
-                if (state[bit as usize / 64] >> (bit % 64) & 1 == 1) == value {
-                    h[f as usize] = 0;
-                }
-            }
-            h[task.art_pre as usize] = 0;
+            task.holding(state).for_each(|f| h[f as usize] = 0);
             let mut changed = true;
             while changed {
                 changed = false;
@@ -230,10 +214,7 @@ mod tests {
                 }
             }
             let mut reached = vec![false; task.facts];
-            reached[task.art_pre as usize] = true;
-            for &(f, bit, value) in &task.state_facts {
-                reached[f as usize] |= (state[bit as usize / 64] >> (bit % 64) & 1 == 1) == value;
-            }
+            task.holding(state).for_each(|f| reached[f as usize] = true);
             let enters =
                 |op: usize, zone: &[bool]| task.eff.get(op).iter().any(|&e| zone[e as usize]);
             let mut changed = true;

@@ -5,11 +5,13 @@
 //! relaxed task has a fact for "bit j is true" and one for "bit j is false"
 //! wherever a precondition or the goal mentions it.
 
+mod hmax;
 mod lmcut;
 mod relaxed;
 
+pub use hmax::HMax;
 pub use lmcut::LmCut;
-pub use relaxed::{HMax, RelaxedTask};
+pub use relaxed::RelaxedTask;
 
 use super::Heuristic;
 use crate::symbolic::StripsTask;
