@@ -46,6 +46,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "blocks4-flat",
         include_str!("../../domains/blocks4-flat.toml"),
     ),
+    (
+        "blocks4-fixed",
+        include_str!("../../domains/blocks4-fixed.toml"),
+    ),
     ("hanoi4-4", include_str!("../../domains/hanoi4-4.toml")),
     ("hanoi3-9", include_str!("../../domains/hanoi3-9.toml")),
     ("hanoi4-9", include_str!("../../domains/hanoi4-9.toml")),
@@ -265,6 +269,7 @@ mod tests {
             "lightsout5",
             "lightsout5-twisted",
             "blocks4",
+            "blocks4-fixed",
             "sokoban7",
         ];
         for name in six {

@@ -1,7 +1,8 @@
 //! Blocksworld (Latplan's photo-realistic Blocksworld, §1.3): `k` coloured
 //! blocks on a table with a fixed number of positions, drawn by our own code
-//! with shading and per-image jitter at about Latplan's size (32×48 RGB for
-//! 4 blocks on 5 positions, Latplan's 30×45).
+//! with shading and jitter (fresh in every picture, or one picture per state
+//! as Latplan's renders) at about Latplan's size (32×48 RGB for 4 blocks on 5
+//! positions, Latplan's 30×45).
 //!
 //! The code says what each block stands on ([`rules::World`]). The canonical
 //! goal is one tower on the leftmost position, in palette order from the
@@ -30,13 +31,77 @@ pub struct BlocksConfig {
     pub blocks: usize,
     /// Number of table positions, 2 to 6 (Latplan's table has 5).
     pub positions: usize,
-    /// Vary block positions, light and sensor noise in every picture.
+    /// How the pictures of one state vary: `true` (fresh jitter of block
+    /// positions, light and sensor noise in every picture), `false` (none) or
+    /// `"state"` (one jittered picture per state).
     #[serde(default = "default_jitter")]
-    pub jitter: bool,
+    pub jitter: JitterMode,
 }
 
-fn default_jitter() -> bool {
-    true
+fn default_jitter() -> JitterMode {
+    JitterMode::PerImage
+}
+
+/// How the pictures of one state vary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "JitterSetting", into = "JitterSetting")]
+pub enum JitterMode {
+    /// Every picture of a state is the same clean drawing (`jitter = false`).
+    Off,
+    /// Every picture draws fresh jitter from the caller's generator
+    /// (`jitter = true`): two pictures of one state differ.
+    PerImage,
+    /// Every state has one jittered picture, drawn from a generator seeded by
+    /// the state itself (`jitter = "state"`): the same on every call, seed and
+    /// machine. This is how Latplan's Blender renderer made its data: it
+    /// enumerates the states, renders each once, and links every transition's
+    /// before and after to those renders.
+    PerState,
+}
+
+/// The form `jitter` takes in a preset: a flag or a name.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(untagged)]
+enum JitterSetting {
+    Flag(bool),
+    Name(String),
+}
+
+impl TryFrom<JitterSetting> for JitterMode {
+    type Error = String;
+
+    fn try_from(s: JitterSetting) -> Result<JitterMode, String> {
+        match s {
+            JitterSetting::Flag(true) => Ok(JitterMode::PerImage),
+            JitterSetting::Flag(false) => Ok(JitterMode::Off),
+            JitterSetting::Name(n) if n == "state" => Ok(JitterMode::PerState),
+            JitterSetting::Name(n) => Err(format!(
+                "jitter = \"{n}\", expected true, false or \"state\""
+            )),
+        }
+    }
+}
+
+impl From<JitterMode> for JitterSetting {
+    fn from(m: JitterMode) -> JitterSetting {
+        match m {
+            JitterMode::Off => JitterSetting::Flag(false),
+            JitterMode::PerImage => JitterSetting::Flag(true),
+            JitterMode::PerState => JitterSetting::Name("state".into()),
+        }
+    }
+}
+
+/// The seed of the per-state pictures (`jitter = "state"`), each state's
+/// generator a stream of it.
+const STATE_PICTURE_SEED: u64 = 0x0b10_c4ed;
+
+/// The generator of one state's picture: its stream is an FNV-1a hash of the code.
+fn state_rng(state: &[u8]) -> Rng {
+    let hash = state.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    crate::util::rng(STATE_PICTURE_SEED, hash)
 }
 
 /// The Blocksworld world.
@@ -139,9 +204,15 @@ impl Domain for Blocks {
 
     fn render(&self, state: &[u8], rng: &mut Rng) -> Image {
         let world = self.world(state);
-        if !self.config.jitter {
-            return self.clean(&world);
-        }
+        let mut own;
+        let rng = match self.config.jitter {
+            JitterMode::Off => return self.clean(&world),
+            JitterMode::PerImage => rng,
+            JitterMode::PerState => {
+                own = state_rng(state);
+                &mut own
+            }
+        };
         let scene = scene(self.geometry, &world, Some((Jitter::DEFAULT, &mut *rng)));
         paint(&scene, rng)
     }

@@ -6,6 +6,15 @@ use super::*;
 use crate::util::rng;
 
 fn blocks(blocks: usize, positions: usize, jitter: bool) -> Blocks {
+    let jitter = if jitter {
+        JitterMode::PerImage
+    } else {
+        JitterMode::Off
+    };
+    with_jitter(blocks, positions, jitter)
+}
+
+fn with_jitter(blocks: usize, positions: usize, jitter: JitterMode) -> Blocks {
     Blocks::new(&BlocksConfig {
         blocks,
         positions,
@@ -74,6 +83,65 @@ fn jitter_comes_only_from_the_rng() {
     let s = d.read("R G | - | B | - | Y").unwrap();
     assert_eq!(d.render(&s, &mut rng(3, 0)), d.render(&s, &mut rng(3, 0)));
     assert_ne!(d.render(&s, &mut rng(3, 0)), d.render(&s, &mut rng(4, 0)));
+}
+
+#[test]
+fn per_state_jitter_gives_each_state_one_picture() {
+    let d = with_jitter(4, 5, JitterMode::PerState);
+    let fresh = blocks(4, 5, true);
+    let mut r = rng(9, 0);
+    let mut distances = Vec::new();
+    for _ in 0..200 {
+        let s = d.random_state(&mut r);
+        let img = d.render(&s, &mut rng(3, 0));
+        assert_eq!(img, d.render(&s, &mut rng(4, 7)), "{}", d.format(&s));
+        let parsed = d.parse(&img).unwrap();
+        assert_eq!(parsed.state, s);
+        assert!(parsed.distance > 0.0 && parsed.distance < 0.2);
+        distances.push(parsed.distance);
+        // The picture is one that per-image jitter could draw too.
+        assert!(fresh.parse(&img).is_ok());
+    }
+    // Jittered, and differently for different states.
+    distances.sort_by(f32::total_cmp);
+    distances.dedup();
+    assert!(
+        distances.len() > 150,
+        "{} distinct distances",
+        distances.len()
+    );
+}
+
+#[test]
+fn jitter_reads_as_a_flag_or_state() {
+    let read = |text: &str| toml::from_str::<BlocksConfig>(text).map(|c| c.jitter);
+    let base = "blocks = 4\npositions = 5\n";
+    assert_eq!(read(base).unwrap(), JitterMode::PerImage);
+    assert_eq!(
+        read(&format!("{base}jitter = true")).unwrap(),
+        JitterMode::PerImage
+    );
+    assert_eq!(
+        read(&format!("{base}jitter = false")).unwrap(),
+        JitterMode::Off
+    );
+    assert_eq!(
+        read(&format!("{base}jitter = \"state\"")).unwrap(),
+        JitterMode::PerState
+    );
+    let err = read(&format!("{base}jitter = \"album\""))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("expected true, false or \"state\""), "{err}");
+    for mode in [JitterMode::Off, JitterMode::PerImage, JitterMode::PerState] {
+        let c = BlocksConfig {
+            blocks: 4,
+            positions: 5,
+            jitter: mode,
+        };
+        let back: BlocksConfig = serde_json::from_str(&serde_json::to_string(&c).unwrap()).unwrap();
+        assert_eq!(back, c);
+    }
 }
 
 #[test]
@@ -191,13 +259,13 @@ fn bad_configs_and_text_are_errors() {
     assert!(Blocks::new(&BlocksConfig {
         blocks: 7,
         positions: 5,
-        jitter: true
+        jitter: JitterMode::PerImage
     })
     .is_err());
     assert!(Blocks::new(&BlocksConfig {
         blocks: 4,
         positions: 1,
-        jitter: true
+        jitter: JitterMode::PerImage
     })
     .is_err());
     let d = blocks(4, 5, true);
