@@ -825,3 +825,207 @@ fn every_plan_is_checked_by_the_filter_and_the_searches_agree() {
         "{table}"
     );
 }
+
+/// The states `ops` visit from `init` under the actions of `actions.json`
+/// (masks as 0/1 strings), the start first.
+fn replay(actions: &serde_json::Value, init: &str, ops: &[serde_json::Value]) -> Vec<String> {
+    let mut state: Vec<u8> = init.bytes().collect();
+    let mut states = vec![init.to_string()];
+    for op in ops {
+        let a = actions["actions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["name"] == *op)
+            .unwrap_or_else(|| panic!("{op} is no action"));
+        let mask = |k: &str| a[k].as_str().unwrap().as_bytes().to_vec();
+        let (pos, neg, add, del) = (mask("pre_pos"), mask("pre_neg"), mask("add"), mask("del"));
+        for j in 0..state.len() {
+            assert!(pos[j] == b'0' || state[j] == b'1', "{op} applies");
+            assert!(neg[j] == b'0' || state[j] == b'0', "{op} applies");
+            if add[j] == b'1' {
+                state[j] = b'1';
+            }
+            if del[j] == b'1' {
+                state[j] = b'0';
+            }
+        }
+        states.push(String::from_utf8(state.clone()).unwrap());
+    }
+    states
+}
+
+/// `--filter seen` keeps to the codes of the training pictures
+/// (`states.json`, written by the extraction), on Blocksworld with 3 blocks
+/// on 3 positions and no jitter (60 states, all in the data): every state of
+/// its plans is one of those codes or the start or the goal (replayed from
+/// `actions.json` here); it is never shorter than the pictures filter it adds
+/// to; A*, its lazy form and lazy bidirectional search agree; a code taken
+/// out of `states.json` is never passed through; and a run without
+/// `states.json` says how to make it.
+#[test]
+fn the_seen_filter_keeps_to_the_states_training_pictures_show() {
+    let sb = Sandbox::new();
+    std::fs::write(
+        sb.path("blocks3.toml"),
+        "name = \"blocks3-flat\"\ndescription = \"3 blocks on 3 positions, no jitter\"\n\
+         transitions = 1000\nsteps = [3, 4]\n[network]\npreset = \"tiny\"\n\
+         [domain]\nkind = \"blocks\"\nblocks = 3\npositions = 3\njitter = false\n",
+    )
+    .unwrap();
+    sb.ok(&[
+        "generate",
+        "-d",
+        "blocks3.toml",
+        "--seed",
+        "1",
+        "--out",
+        "data",
+    ]);
+    let out = sb.ok(&["train", "--data", "data", "--out", "run", "--device", "cpu"]);
+    assert!(out.contains("distinct states seen"), "{out}");
+    sb.ok(&[
+        "problems",
+        "-d",
+        "blocks3.toml",
+        "--count",
+        "3",
+        "--seed",
+        "4",
+        "--out",
+        "probs",
+    ]);
+    let actions = json(&sb, "run/actions.json");
+    let saved = json(&sb, "run/states.json");
+    let bits = actions["bits"].as_u64().unwrap() as usize;
+    assert_eq!(saved["bits"].as_u64(), Some(bits as u64));
+    let codes = |saved: &serde_json::Value| -> std::collections::HashSet<String> {
+        saved["codes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap().to_string())
+            .collect()
+    };
+    let all = codes(&saved);
+    assert!(all.iter().all(|c| c.len() == bits), "{saved}");
+    // Every one of the 60 states is in the data, so each has a code.
+    assert!(all.len() >= 60, "{} codes seen", all.len());
+    let plan = |problem: &str, out: &str, args: &[&str]| {
+        let (init, goal) = (
+            format!("probs/{problem}/init.png"),
+            format!("probs/{problem}/goal.png"),
+        );
+        let out = format!("{problem}-{out}");
+        let base = [
+            "plan",
+            "--model",
+            "run",
+            "--init",
+            &init,
+            "--goal",
+            &goal,
+            "--out",
+            &out,
+            "--max-time",
+            "5",
+        ];
+        sb.run(&[&base[..], args].concat());
+        json(&sb, &format!("{out}/summary.json"))
+    };
+    let seen_runs = |problem: &str, tag: &str| {
+        [
+            plan(problem, &format!("seen{tag}"), &["--filter", "seen"]),
+            plan(
+                problem,
+                &format!("seen-lazy{tag}"),
+                &["--filter", "seen", "--lazy"],
+            ),
+            plan(
+                problem,
+                &format!("seen-bidir-lazy{tag}"),
+                &["--search", "bidir", "--filter", "seen", "--lazy"],
+            ),
+        ]
+    };
+    // The states a plan visits, the start first (none without a plan).
+    let visited = |p: &serde_json::Value| -> Vec<String> {
+        let Some(ops) = p["plan"].as_array() else {
+            return Vec::new();
+        };
+        replay(&actions, p["init_bits"].as_str().unwrap(), ops)
+    };
+    let check =
+        |problem: &str, runs: &[serde_json::Value], seen: &std::collections::HashSet<String>| {
+            for p in runs {
+                assert_eq!(p["filter"]["kind"], "seen", "{p}");
+                let states = visited(p);
+                if let Some((last, inner)) = states.split_last() {
+                    assert_eq!(last, p["goal_bits"].as_str().unwrap(), "{p}");
+                    for s in &inner[1..] {
+                        assert!(
+                            seen.contains(s),
+                            "{problem}: a seen plan leaves the seen states: {p}"
+                        );
+                    }
+                    assert_eq!(p["plan_check"]["refused"], serde_json::json!([]), "{p}");
+                }
+            }
+            for p in &runs[1..] {
+                assert_eq!(
+                    (&p["outcome"], &p["length"]),
+                    (&runs[0]["outcome"], &runs[0]["length"]),
+                    "{problem}: {p}\nvs {}",
+                    runs[0]
+                );
+            }
+        };
+    let mut taken_out = None;
+    for problem in [
+        "003-000", "003-001", "003-002", "004-000", "004-001", "004-002",
+    ] {
+        let pictures = plan(problem, "pictures", &[]);
+        let runs = seen_runs(problem, "");
+        check(problem, &runs, &all);
+        if let (Some(s), Some(n)) = (runs[0]["length"].as_u64(), pictures["length"].as_u64()) {
+            assert!(s >= n, "{problem}: seen {s} < pictures {n}");
+        }
+        if taken_out.is_none() && runs[0]["length"].as_u64() >= Some(2) {
+            taken_out = Some((problem, visited(&runs[0])[1].clone()));
+        }
+    }
+    // Take the first inner state of one plan out of the seen states: the
+    // filter now refuses it (A* generates it from the start) and no plan
+    // passes through it.
+    let (problem, state) = taken_out.expect("no seen plan of 2 steps or more");
+    let mut fewer = saved.clone();
+    fewer["codes"] = serde_json::json!(all.iter().filter(|c| **c != state).collect::<Vec<_>>());
+    std::fs::write(sb.path("run/states.json"), fewer.to_string()).unwrap();
+    let runs = seen_runs(problem, "-fewer");
+    check(problem, &runs, &codes(&fewer));
+    assert!(
+        runs[0]["filter"]["rejected"].as_u64() >= Some(1),
+        "{}",
+        runs[0]
+    );
+    std::fs::remove_file(sb.path("run/states.json")).unwrap();
+    let out = sb.run(&[
+        "plan",
+        "--model",
+        "run",
+        "--init",
+        "probs/003-000/init.png",
+        "--goal",
+        "probs/003-000/goal.png",
+        "--out",
+        "gone",
+        "--filter",
+        "seen",
+    ]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("states.json") && err.contains("latplan export"),
+        "{err}"
+    );
+}

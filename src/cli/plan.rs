@@ -66,6 +66,10 @@ pub enum FilterArg {
     /// Only the moves whose pictures, encoded again, some learned action
     /// joins; no state is refused (best with --lazy).
     Canonical,
+    /// As `pictures`, and only latent states some training picture encodes
+    /// to (the run's states.json, written by `latplan export --data`): for
+    /// worlds whose training data shows every state (Blocksworld, Hanoi).
+    Seen,
 }
 
 impl From<FilterArg> for Filter {
@@ -75,6 +79,7 @@ impl From<FilterArg> for Filter {
             FilterArg::RoundTrip => Filter::RoundTrip,
             FilterArg::None => Filter::None,
             FilterArg::Canonical => Filter::Canonical,
+            FilterArg::Seen => Filter::Seen,
         }
     }
 }
@@ -260,7 +265,7 @@ pub fn plan(args: &PlanArgs) -> anyhow::Result<()> {
                 "refused {} of the {} latent states it was to expand{}",
                 f.rejected,
                 f.tested,
-                if f.kind == Filter::Pictures.name() {
+                if f.kind == Filter::Pictures.name() || f.kind == Filter::Seen.name() {
                     format!(
                         "; denied {} moves by the picture rules (decoded {} pictures)",
                         f.denied, f.decoded

@@ -6,7 +6,7 @@ use std::ops::Range;
 
 use super::observed::{observed_effects, OBSERVED_SUPPORT};
 use super::relax::{relax_preconditions, RELAX_SUPPORT};
-use super::{mask_string, ActionModel, PreconditionSource, SavedAction};
+use super::{mask_string, ActionModel, PreconditionSource, SavedAction, SeenStates};
 use crate::data::Dataset;
 use crate::domain::Image;
 use crate::model::Model;
@@ -182,6 +182,7 @@ pub fn extract_from(
         observed_support: options.observed_support,
         actions: compiled.iter().map(|c| saved(c, observed)).collect(),
         pictures: Some(pictures),
+        seen: Some(SeenStates::from_codes(f, z0.iter().chain(&z1))),
     })
 }
 

@@ -17,6 +17,7 @@ use crate::symbolic::{BitState, StripsAction, StripsModel};
 mod extraction;
 mod observed;
 mod relax;
+mod seen;
 #[cfg(test)]
 mod tests;
 
@@ -25,6 +26,7 @@ pub use extraction::{extract, extract_from, to_bools, ExtractOptions};
 use extraction::{pre_states_by_label, same_effect_groups};
 pub use observed::{observed_effects, ObservedEffects, OBSERVED_SUPPORT};
 pub use relax::{relax_preconditions, Relaxed, RELAX_SUPPORT};
+pub use seen::{SeenStates, STATES};
 
 /// File name of the action model inside a run directory.
 pub const ACTIONS: &str = "actions.json";
@@ -99,6 +101,10 @@ pub struct ActionModel {
     /// runs extracted before session 11).
     #[serde(skip)]
     pub pictures: Option<PictureRules>,
+    /// The distinct codes of the pictures extraction encoded, saved beside
+    /// as [`STATES`] (`None` for runs extracted before session 23).
+    #[serde(skip)]
+    pub seen: Option<SeenStates>,
 }
 
 /// How well an action model explains encoded transitions ([`ActionModel::coverage`]).
@@ -197,8 +203,11 @@ impl ActionModel {
             }
             None => String::new(),
         };
+        let seen = self.seen.as_ref().map_or(String::new(), |s| {
+            format!("; {} distinct states seen", s.len())
+        });
         format!(
-            "{} STRIPS actions from {} of {} labels over {} bits; {pre}{relaxed}{observed}{pictures}",
+            "{} STRIPS actions from {} of {} labels over {} bits; {pre}{relaxed}{observed}{pictures}{seen}",
             self.actions.len(),
             self.labels_used,
             self.labels,
@@ -211,6 +220,9 @@ impl ActionModel {
     pub fn save(&self, run: &Path) -> anyhow::Result<()> {
         if let Some(pictures) = &self.pictures {
             pictures.save(&run.join(PICTURES))?;
+        }
+        if let Some(seen) = &self.seen {
+            seen.save(&run.join(STATES))?;
         }
         crate::util::write_json(&run.join(ACTIONS), self)
     }
@@ -229,6 +241,20 @@ impl ActionModel {
         let pictures = run.join(PICTURES);
         if pictures.is_file() {
             model.pictures = Some(PictureRules::load(&pictures)?);
+        }
+        let seen = run.join(STATES);
+        if seen.is_file() {
+            let states = SeenStates::load(&seen)?;
+            if states.bits() != model.bits {
+                bail!(
+                    "{}: codes of {} bits, but {} has {} bits",
+                    seen.display(),
+                    states.bits(),
+                    path.display(),
+                    model.bits
+                );
+            }
+            model.seen = Some(states);
         }
         Ok(model)
     }

@@ -34,6 +34,7 @@ fn coverage_counts_the_moves_the_model_has_and_its_successors() {
             action("a1", "01", "00", "00", "01"),
         ],
         pictures: None,
+        seen: None,
     };
     let z0 = [vec![0, 0], vec![0, 1], vec![1, 1], vec![1, 0], vec![1, 0]];
     let z1 = [vec![1, 0], vec![0, 0], vec![0, 1], vec![0, 0], vec![1, 0]];

@@ -1,5 +1,6 @@
 //! The built-in planner's checks through the network at each expansion:
-//! the round trip and the picture rules, as a [`Guard`] on the search.
+//! the round trip, the picture rules and the seen states, as a [`Guard`] on
+//! the search.
 
 use std::collections::HashMap;
 
@@ -7,6 +8,7 @@ use anyhow::bail;
 
 use super::{Filter, FilterStats, Refusal, RefusedStep, Session};
 use crate::domain::Image;
+use crate::pipeline::actions::{SeenStates, STATES};
 use crate::pipeline::pictures::{PictureRules, PICTURES};
 use crate::search::{retain_moves, Guard};
 use crate::symbolic::BitState;
@@ -25,6 +27,9 @@ pub(super) struct NetworkGuard<'a> {
     /// The picture rules and each operator's label (`None`: the round trip
     /// alone).
     pictures: Option<(&'a PictureRules, Vec<usize>)>,
+    /// [`Filter::Seen`]: the states training pictures encode to; any other
+    /// state is refused without being decoded.
+    seen: Option<&'a SeenStates>,
     /// The goal's and the start's bits: neither is ever tested.
     goal: Vec<u8>,
     init: Vec<u8>,
@@ -48,7 +53,7 @@ impl<'a> NetworkGuard<'a> {
         goal: &[u8],
     ) -> anyhow::Result<Self> {
         let pictures = match (kind, &session.actions.pictures) {
-            (Filter::Pictures, Some(p)) => {
+            (Filter::Pictures | Filter::Seen, Some(p)) => {
                 Some((p, session.actions.actions.iter().map(|a| a.label).collect()))
             }
             (Filter::Pictures, None) => bail!(
@@ -57,9 +62,18 @@ impl<'a> NetworkGuard<'a> {
             ),
             _ => None,
         };
+        let seen = match (kind, &session.actions.seen) {
+            (Filter::Seen, Some(s)) => Some(s),
+            (Filter::Seen, None) => bail!(
+                "--filter seen: this run has no seen states ({STATES}); \
+                 extract them with `latplan export --model RUN --data DATASET --out DIR`"
+            ),
+            _ => None,
+        };
         Ok(NetworkGuard {
             session,
             pictures,
+            seen,
             goal: goal.to_vec(),
             init: init.to_vec(),
             decoded: HashMap::new(),
@@ -179,13 +193,16 @@ impl<'a> NetworkGuard<'a> {
                 })
             })
             .collect();
-        // The start and the goal always pass; a state tested before keeps its verdict.
+        // The start and the goal always pass; a state tested before keeps its
+        // verdict; an unseen one is refused undecoded.
+        for s in &unique {
+            if !self.verdicts.contains_key(s.as_slice()) && self.unseen(s) {
+                self.refuse_unseen(s);
+            }
+        }
         let needs_test: Vec<bool> = unique
             .iter()
-            .map(|s| {
-                let bits = self.session.bits_of(s);
-                !self.verdicts.contains_key(s.as_slice()) && bits != self.goal && bits != self.init
-            })
+            .map(|s| !self.verdicts.contains_key(s.as_slice()) && !self.is_end(s))
             .collect();
         self.decoded
             .retain(|s, _| s.as_slice() == state || distinct.contains_key(s.as_slice()));
@@ -197,7 +214,9 @@ impl<'a> NetworkGuard<'a> {
         };
         let untested = pick(&|i| needs_test[i]);
         let undecoded = pick(&|i| {
-            !self.decoded.contains_key(unique[i].as_slice())
+            let s = unique[i].as_slice();
+            !self.decoded.contains_key(s)
+                && self.verdicts.get(s) != Some(&false)
                 && (self.pictures.is_some() || needs_test[i])
         });
         self.decode(&undecoded)?;
@@ -291,6 +310,25 @@ impl<'a> NetworkGuard<'a> {
         self.verdicts.get(state) == Some(&false)
     }
 
+    /// The start or the goal, which every filter passes.
+    fn is_end(&self, state: &[u64]) -> bool {
+        let bits = self.session.bits_of(state);
+        bits == self.goal || bits == self.init
+    }
+
+    /// True when [`Filter::Seen`] refuses `state`: no training picture
+    /// encodes to it, and it is neither the start nor the goal.
+    fn unseen(&self, state: &[u64]) -> bool {
+        self.seen.is_some_and(|seen| !seen.contains(state)) && !self.is_end(state)
+    }
+
+    /// Records the verdict on an unseen state (counted as tested and refused).
+    fn refuse_unseen(&mut self, state: &[u64]) {
+        self.stats.tested += 1;
+        self.stats.rejected += 1;
+        self.verdicts.insert(state.to_vec(), false);
+    }
+
     /// The steps of a plan this filter refuses, each screened as the search
     /// screens a forward move: `path` holds the plan's states from the start
     /// to the end, `ops[k]` leads from `path[k]` to `path[k + 1]`.
@@ -314,6 +352,8 @@ impl<'a> NetworkGuard<'a> {
             }
             let why = if self.own_codes.is_some() {
                 Refusal::Unjoined
+            } else if self.unseen(next) {
+                Refusal::Unseen
             } else if self.refused(next) {
                 Refusal::RoundTrip
             } else {
@@ -328,6 +368,10 @@ impl<'a> NetworkGuard<'a> {
     /// expands was tested when generated; only a failure leaves one untested).
     fn verdict(&mut self, state: &[u64]) -> anyhow::Result<bool> {
         if !self.verdicts.contains_key(state) {
+            if self.unseen(state) {
+                self.refuse_unseen(state);
+                return Ok(false);
+            }
             self.picture(state)?;
             self.test(&[state.to_vec()])?;
         }

@@ -137,7 +137,7 @@ impl Blocked {
         for r in &refused {
             let (from, to) = (&path[r.step - 1], &path[r.step]);
             match r.why {
-                Refusal::RoundTrip => {
+                Refusal::RoundTrip | Refusal::Unseen => {
                     self.states.insert(to.clone());
                 }
                 Refusal::PictureRules => {

@@ -88,6 +88,8 @@ pub enum Refusal {
     PictureRules,
     /// No learned action joins its pictures' own codes ([`Filter::Canonical`]).
     Unjoined,
+    /// No training picture encodes to the state it reaches ([`Filter::Seen`]).
+    Unseen,
 }
 
 impl Refusal {
@@ -97,6 +99,7 @@ impl Refusal {
             Refusal::RoundTrip => "round trip",
             Refusal::PictureRules => "picture rules",
             Refusal::Unjoined => "no learned move between the pictures",
+            Refusal::Unseen => "a state no training picture shows",
         }
     }
 }
@@ -279,6 +282,11 @@ pub enum Filter {
     /// is not the network's own code of its picture passes when its moves
     /// are real moves between the pictures' own codes.
     Canonical,
+    /// [`Filter::Pictures`] (the round trip where the run has no picture
+    /// rules), and only states some training picture encodes to (the run's
+    /// [`crate::pipeline::actions::STATES`]): a closed world for domains
+    /// whose training data shows every state.
+    Seen,
 }
 
 impl Filter {
@@ -289,6 +297,7 @@ impl Filter {
             Filter::RoundTrip => "round-trip",
             Filter::Pictures => "pictures",
             Filter::Canonical => "canonical",
+            Filter::Seen => "seen",
         }
     }
 }
