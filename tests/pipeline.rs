@@ -43,6 +43,37 @@ fn json(sb: &Sandbox, file: &str) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(sb.path(file)).unwrap()).unwrap()
 }
 
+/// `latplan plan` on `probs/PROBLEM` of run `run` with `args`, at most
+/// `max_time` seconds of search, into `PROBLEM-OUT`; its `summary.json`.
+fn plan_problem(
+    sb: &Sandbox,
+    problem: &str,
+    out: &str,
+    max_time: &str,
+    args: &[&str],
+) -> serde_json::Value {
+    let (init, goal) = (
+        format!("probs/{problem}/init.png"),
+        format!("probs/{problem}/goal.png"),
+    );
+    let out = format!("{problem}-{out}");
+    let base = [
+        "plan",
+        "--model",
+        "run",
+        "--init",
+        &init,
+        "--goal",
+        &goal,
+        "--out",
+        &out,
+        "--max-time",
+        max_time,
+    ];
+    sb.run(&[&base[..], args].concat());
+    json(sb, &format!("{out}/summary.json"))
+}
+
 /// The plan length `latplan solve` or Fast Downward prints, or `None` without a plan.
 fn printed_length(stdout: &str) -> Option<usize> {
     let line = stdout.lines().find(|l| l.contains("Plan length:"))?;
@@ -687,28 +718,7 @@ fn every_plan_is_checked_by_the_filter_and_the_searches_agree() {
     for problem in [
         "004-000", "004-001", "004-002", "006-000", "006-001", "006-002",
     ] {
-        let plan = |out: &str, args: &[&str]| {
-            let (init, goal) = (
-                format!("probs/{problem}/init.png"),
-                format!("probs/{problem}/goal.png"),
-            );
-            let out = format!("{problem}-{out}");
-            let base = [
-                "plan",
-                "--model",
-                "run",
-                "--init",
-                &init,
-                "--goal",
-                &goal,
-                "--out",
-                &out,
-                "--max-time",
-                "3",
-            ];
-            sb.run(&[&base[..], args].concat());
-            json(&sb, &format!("{out}/summary.json"))
-        };
+        let plan = |out: &str, args: &[&str]| plan_problem(&sb, problem, out, "3", args);
         let filtered = [
             plan("astar", &[]),
             plan("bidir", &["--search", "bidir"]),
@@ -911,28 +921,7 @@ fn the_seen_filter_keeps_to_the_states_training_pictures_show() {
     assert!(all.iter().all(|c| c.len() == bits), "{saved}");
     // Every one of the 60 states is in the data, so each has a code.
     assert!(all.len() >= 60, "{} codes seen", all.len());
-    let plan = |problem: &str, out: &str, args: &[&str]| {
-        let (init, goal) = (
-            format!("probs/{problem}/init.png"),
-            format!("probs/{problem}/goal.png"),
-        );
-        let out = format!("{problem}-{out}");
-        let base = [
-            "plan",
-            "--model",
-            "run",
-            "--init",
-            &init,
-            "--goal",
-            &goal,
-            "--out",
-            &out,
-            "--max-time",
-            "5",
-        ];
-        sb.run(&[&base[..], args].concat());
-        json(&sb, &format!("{out}/summary.json"))
-    };
+    let plan = |problem: &str, out: &str, args: &[&str]| plan_problem(&sb, problem, out, "5", args);
     let seen_runs = |problem: &str, tag: &str| {
         [
             plan(problem, &format!("seen{tag}"), &["--filter", "seen"]),

@@ -16,7 +16,7 @@ use std::path::Path;
 use anyhow::bail;
 use serde::{Deserialize, Serialize};
 
-use super::{mask_bools, mask_string, to_bools};
+use super::{mask_bools, to_bools};
 use crate::symbolic::BitState;
 
 /// File name of the seen states inside a run directory.
@@ -74,10 +74,7 @@ impl SeenStates {
         let mut codes: Vec<String> = self
             .codes
             .iter()
-            .map(|words| {
-                let state = BitState::from_words(self.bits, words);
-                mask_string(&(0..self.bits).map(|i| state.get(i)).collect::<Vec<_>>())
-            })
+            .map(|words| BitState::from_words(self.bits, words).to_string())
             .collect();
         codes.sort_unstable();
         crate::util::write_json(
