@@ -4,6 +4,7 @@ mod util;
 
 mod bench;
 mod bench_train;
+mod closed_world;
 mod data;
 mod domains;
 mod model;

@@ -45,6 +45,10 @@ pub struct ExportArgs {
     /// moves share and no learned effect makes (0: none)
     #[arg(long, value_name = "N", default_value_t = crate::pipeline::actions::OBSERVED_SUPPORT, requires = "data")]
     pub observed_support: usize,
+    /// With --data: keep the actions to the bit changes this many training
+    /// moves share, splitting each by change (0: any change its effect makes)
+    #[arg(long, value_name = "N", default_value_t = crate::pipeline::actions::CHANGE_SUPPORT, requires = "data")]
+    pub change_support: usize,
     /// Where to run the network.
     #[arg(long, value_enum, default_value = "auto")]
     pub device: DeviceArg,
@@ -205,6 +209,7 @@ pub fn export(args: &ExportArgs) -> anyhow::Result<()> {
             crate::pipeline::actions::ExtractOptions {
                 relax_support: args.relax_support,
                 observed_support: args.observed_support,
+                change_support: args.change_support,
             },
         )?;
         actions.save(&args.model)?;

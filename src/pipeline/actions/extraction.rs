@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::ops::Range;
 
+use super::changes::{keep_to_changes, observed_changes, CHANGE_SUPPORT};
 use super::observed::{observed_effects, OBSERVED_SUPPORT};
 use super::relax::{relax_preconditions, RELAX_SUPPORT};
 use super::{mask_string, ActionModel, PreconditionSource, SavedAction, SeenStates};
@@ -29,6 +30,9 @@ pub struct ExtractOptions {
     /// Make an action of a bit change that this many observed moves share and
     /// no effect makes ([`observed_effects`]; 0: none).
     pub observed_support: usize,
+    /// Keep the actions to the bit changes this many training moves share
+    /// ([`keep_to_changes`]; 0: every change their effects make).
+    pub change_support: usize,
 }
 
 impl Default for ExtractOptions {
@@ -36,6 +40,7 @@ impl Default for ExtractOptions {
         Self {
             relax_support: RELAX_SUPPORT,
             observed_support: OBSERVED_SUPPORT,
+            change_support: CHANGE_SUPPORT,
         }
     }
 }
@@ -149,7 +154,13 @@ pub fn extract_from(
     }
     let observed_actions = extra.actions.len();
     learned.extend(extra.actions);
-    let compiled = compile(&learned)?;
+    let mut compiled = compile(&learned)?;
+    let mut changes = 0;
+    if options.change_support > 0 {
+        let kept = observed_changes(&z0, &z1, options.change_support);
+        changes = kept.len();
+        compiled = keep_to_changes(&compiled, &kept);
+    }
     let observed = |label: usize| counts.get(&label).copied().unwrap_or(0);
     fn pixels(images: &[Image]) -> Vec<&[f32]> {
         images.iter().map(Image::data).collect()
@@ -180,6 +191,8 @@ pub fn extract_from(
         observed_actions,
         relax_support: options.relax_support,
         observed_support: options.observed_support,
+        change_support: options.change_support,
+        changes,
         actions: compiled.iter().map(|c| saved(c, observed)).collect(),
         pictures: Some(pictures),
         seen: Some(SeenStates::from_codes(f, z0.iter().chain(&z1))),
@@ -238,7 +251,7 @@ pub(super) fn same_effect_groups(apply_zero: &[Vec<u8>], apply_one: &[Vec<u8>]) 
 
 fn saved(c: &CompiledAction, observed: impl Fn(usize) -> usize) -> SavedAction {
     let label = c.name[1..]
-        .split(['+', '-'])
+        .split(['+', '-', '~'])
         .next()
         .and_then(|s| s.parse().ok())
         .unwrap_or(0);

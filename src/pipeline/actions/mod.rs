@@ -14,6 +14,7 @@ use crate::model::Model;
 use crate::pipeline::pictures::{PictureRules, PICTURES};
 use crate::symbolic::{BitState, StripsAction, StripsModel};
 
+mod changes;
 mod extraction;
 mod observed;
 mod relax;
@@ -21,6 +22,7 @@ mod seen;
 #[cfg(test)]
 mod tests;
 
+pub use changes::{keep_to_changes, observed_changes, Change, CHANGE_SUPPORT};
 pub use extraction::{extract, extract_from, to_bools, ExtractOptions};
 #[cfg(test)]
 use extraction::{pre_states_by_label, same_effect_groups};
@@ -95,6 +97,14 @@ pub struct ActionModel {
     /// The extraction's [`ExtractOptions::observed_support`].
     #[serde(default)]
     pub observed_support: usize,
+    /// The extraction's [`ExtractOptions::change_support`] (0 in files
+    /// written before session 24, whose actions make any change their
+    /// effects make).
+    #[serde(default)]
+    pub change_support: usize,
+    /// The bit changes the actions are kept to ([`keep_to_changes`]).
+    #[serde(default)]
+    pub changes: usize,
     /// The STRIPS actions (after splitting flips).
     pub actions: Vec<SavedAction>,
     /// The labels' picture rules, saved beside as [`PICTURES`] (`None` for
@@ -189,6 +199,14 @@ impl ActionModel {
         } else {
             String::new()
         };
+        let changes = if self.change_support > 0 {
+            format!(
+                "; kept to the {} bit changes {} or more training moves made",
+                self.changes, self.change_support
+            )
+        } else {
+            String::new()
+        };
         let pictures = match &self.pictures {
             Some(p) => {
                 let (pre, post, frame) = p.mean_pixels();
@@ -207,7 +225,7 @@ impl ActionModel {
             format!("; {} distinct states seen", s.len())
         });
         format!(
-            "{} STRIPS actions from {} of {} labels over {} bits; {pre}{relaxed}{observed}{pictures}{seen}",
+            "{} STRIPS actions from {} of {} labels over {} bits; {pre}{relaxed}{observed}{changes}{pictures}{seen}",
             self.actions.len(),
             self.labels_used,
             self.labels,
@@ -309,6 +327,7 @@ impl ActionModel {
         ExtractOptions {
             relax_support: self.relax_support,
             observed_support: self.observed_support,
+            change_support: self.change_support,
         }
     }
 

@@ -29,6 +29,8 @@ fn coverage_counts_the_moves_the_model_has_and_its_successors() {
         observed_actions: 0,
         relax_support: 0,
         observed_support: 0,
+        change_support: 0,
+        changes: 0,
         actions: vec![
             action("a0", "00", "10", "10", "00"),
             action("a1", "01", "00", "00", "01"),
