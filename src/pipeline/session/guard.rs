@@ -196,9 +196,7 @@ impl<'a> NetworkGuard<'a> {
         // The start and the goal always pass; a state tested before keeps its
         // verdict; an unseen one is refused undecoded.
         for s in &unique {
-            if !self.verdicts.contains_key(s.as_slice()) && self.unseen(s) {
-                self.refuse_unseen(s);
-            }
+            self.refuse_if_unseen(s);
         }
         let needs_test: Vec<bool> = unique
             .iter()
@@ -322,11 +320,16 @@ impl<'a> NetworkGuard<'a> {
         self.seen.is_some_and(|seen| !seen.contains(state)) && !self.is_end(state)
     }
 
-    /// Records the verdict on an unseen state (counted as tested and refused).
-    fn refuse_unseen(&mut self, state: &[u64]) {
+    /// Refuses `state` undecoded when it has no verdict yet and
+    /// [`Self::unseen`] holds (counted as tested and refused); true if it did.
+    fn refuse_if_unseen(&mut self, state: &[u64]) -> bool {
+        if self.verdicts.contains_key(state) || !self.unseen(state) {
+            return false;
+        }
         self.stats.tested += 1;
         self.stats.rejected += 1;
         self.verdicts.insert(state.to_vec(), false);
+        true
     }
 
     /// The steps of a plan this filter refuses, each screened as the search
@@ -367,11 +370,7 @@ impl<'a> NetworkGuard<'a> {
     /// The round trip of `state`, tested now if it never was (a state A*
     /// expands was tested when generated; only a failure leaves one untested).
     fn verdict(&mut self, state: &[u64]) -> anyhow::Result<bool> {
-        if !self.verdicts.contains_key(state) {
-            if self.unseen(state) {
-                self.refuse_unseen(state);
-                return Ok(false);
-            }
+        if !self.refuse_if_unseen(state) && !self.verdicts.contains_key(state) {
             self.picture(state)?;
             self.test(&[state.to_vec()])?;
         }
