@@ -43,22 +43,33 @@ impl Change {
     }
 }
 
+/// The moves `z0[i] -> z1[i]` (other than none) for which `keep(i)` holds,
+/// grouped by their change: each change with its moves ascending, the
+/// changes ordered by their first move.
+pub(super) fn moves_by_change(
+    z0: &[Vec<u8>],
+    z1: &[Vec<u8>],
+    mut keep: impl FnMut(usize) -> bool,
+) -> Vec<(Change, Vec<usize>)> {
+    let mut by_change: BTreeMap<Change, Vec<usize>> = BTreeMap::new();
+    for (i, (a, b)) in z0.iter().zip(z1).enumerate() {
+        if a != b && keep(i) {
+            by_change.entry(Change::between(a, b)).or_default().push(i);
+        }
+    }
+    let mut changes: Vec<_> = by_change.into_iter().collect();
+    changes.sort_by_key(|(_, moves)| moves[0]);
+    changes
+}
+
 /// The changes of the moves `z0[i] -> z1[i]` (other than none) that at least
 /// `min_moves` of them share, ordered by their first move.
 pub fn observed_changes(z0: &[Vec<u8>], z1: &[Vec<u8>], min_moves: usize) -> Vec<Change> {
-    let mut counts: BTreeMap<Change, (usize, usize)> = BTreeMap::new();
-    for (i, (a, b)) in z0.iter().zip(z1).enumerate() {
-        if a != b {
-            counts.entry(Change::between(a, b)).or_insert((i, 0)).1 += 1;
-        }
-    }
-    let mut kept: Vec<(usize, Change)> = counts
+    moves_by_change(z0, z1, |_| true)
         .into_iter()
-        .filter(|(_, (_, n))| *n >= min_moves.max(1))
-        .map(|(c, (first, _))| (first, c))
-        .collect();
-    kept.sort_by_key(|(first, _)| *first);
-    kept.into_iter().map(|(_, c)| c).collect()
+        .filter(|(_, moves)| moves.len() >= min_moves.max(1))
+        .map(|(c, _)| c)
+        .collect()
 }
 
 /// Each action of `actions` split into one per change of `changes` its

@@ -12,8 +12,7 @@
 //! cautious side), and it gets a label of its own past the network's, so
 //! that its picture rules come from its own moves.
 
-use std::collections::BTreeMap;
-
+use super::changes::{moves_by_change, Change};
 use super::relax::Packed;
 use crate::pipeline::extract::{preconditions_from_data, LearnedAction};
 use crate::symbolic::BitState;
@@ -46,24 +45,12 @@ pub fn observed_effects(
     }
     let packed: Vec<Packed> = actions.iter().map(Packed::new).collect();
     let state = |z: &[u8]| BitState::from_bools(&super::to_bools(z));
-    // The moves of each change (add, delete), ascending.
-    let mut by_change: BTreeMap<(Vec<bool>, Vec<bool>), Vec<usize>> = BTreeMap::new();
-    for (i, (a, b)) in z0.iter().zip(z1).enumerate() {
-        if a == b {
-            continue;
-        }
-        let (from, to) = (state(a), state(b));
-        if packed.iter().any(|p| p.makes(&from, &to)) {
-            continue;
-        }
-        let add = a.iter().zip(b).map(|(&x, &y)| x == 0 && y == 1).collect();
-        let del = a.iter().zip(b).map(|(&x, &y)| x == 1 && y == 0).collect();
-        by_change.entry((add, del)).or_default().push(i);
-    }
-    let mut changes: Vec<_> = by_change.into_iter().collect();
-    changes.sort_by_key(|(_, moves)| moves[0]);
+    let changes = moves_by_change(z0, z1, |i| {
+        let (from, to) = (state(&z0[i]), state(&z1[i]));
+        !packed.iter().any(|p| p.makes(&from, &to))
+    });
     let mut out = ObservedEffects::default();
-    for ((add, del), moves) in changes {
+    for (Change { add, del }, moves) in changes {
         if moves.len() < min_moves {
             continue;
         }
