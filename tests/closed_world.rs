@@ -72,13 +72,16 @@ fn replay(actions: &serde_json::Value, init: &str, ops: &[serde_json::Value]) ->
     states
 }
 
-/// The bit change from `a` to `b` (0/1 strings): the bits set, the bits cleared.
-fn change(a: &str, b: &str) -> (Vec<bool>, Vec<bool>) {
+/// The bit change from `a` to `b` (0/1 strings) as the masks of an
+/// action's effect: the bits set, the bits cleared.
+fn change(a: &str, b: &str) -> (Vec<u8>, Vec<u8>) {
     let pairs = || a.bytes().zip(b.bytes());
-    (
-        pairs().map(|(x, y)| x == b'0' && y == b'1').collect(),
-        pairs().map(|(x, y)| x == b'1' && y == b'0').collect(),
-    )
+    let mask = |from: u8, to: u8| {
+        pairs()
+            .map(|(x, y)| if (x, y) == (from, to) { b'1' } else { b'0' })
+            .collect()
+    };
+    (mask(b'0', b'1'), mask(b'1', b'0'))
 }
 
 /// The extraction keeps every action to the bit changes training moves made
@@ -100,8 +103,7 @@ fn actions_keep_to_the_training_changes(sb: &Sandbox, seen: &HashSet<String>) {
             assert!(a.add[j] == b'0' || a.neg[j] == b'1', "{}: bit {j}", a.name);
             assert!(a.del[j] == b'0' || a.pos[j] == b'1', "{}: bit {j}", a.name);
         }
-        let bools = |m: &[u8]| m.iter().map(|&b| b == b'1').collect::<Vec<_>>();
-        effects.insert((bools(&a.add), bools(&a.del)));
+        effects.insert((a.add.clone(), a.del.clone()));
     }
     assert!(effects.len() <= changes, "{} effects", effects.len());
     std::fs::create_dir(sb.path("run0")).unwrap();
